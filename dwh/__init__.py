@@ -1,0 +1,1 @@
+"""Orchestration steps shared by the Airflow DAG, the `dwh` CLI and the demo."""

@@ -1,0 +1,32 @@
+"""Run dbt as a subprocess of this virtualenv, against dbt_project/ and its profiles.yml."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ingest.config import PROJECT_ROOT, data_dir
+
+log = logging.getLogger(__name__)
+DBT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, DWH_DATA_DIR=str(data_dir()), DBT_PROFILES_DIR=str(DBT_DIR))
+    cmd = [dbt_executable(), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    log.info("running %s", " ".join(cmd))
+    proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, text=True, capture_output=True)
+    output = proc.stdout + proc.stderr
+    for line in output.splitlines():
+        log.info("dbt: %s", line)
+    if check and proc.returncode != 0:
+        tail = "\n".join(output.splitlines()[-40:])
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
+    return proc

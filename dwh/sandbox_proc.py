@@ -1,0 +1,101 @@
+"""Start and steer the exchange sandbox as a separate process (demo, tests, bench).
+
+Only this module and the tests know the sandbox exists; ingest code sees ordinary URLs.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from ingest.config import PROJECT_ROOT
+
+SANDBOX_TEMPLATE = PROJECT_ROOT / "config" / "sandbox.yml"
+TEMPLATE_BASE = "http://127.0.0.1:8765"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SandboxHandle:
+    def __init__(self, url: str, proc: subprocess.Popen | None = None):
+        self.url = url.rstrip("/")
+        self.proc = proc
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:  # nosec B310 - loopback sandbox URL
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def set_clock(self, now: dt.datetime) -> None:
+        self._call("POST", "/_sandbox/clock", {"now": now.astimezone(dt.timezone.utc).isoformat()})
+
+    def add_fault(self, venue: str, kind: str, count: int = -1, path: str | None = None,
+                  params: dict[str, Any] | None = None) -> None:
+        self._call("POST", "/_sandbox/faults", {"venue": venue, "kind": kind, "count": count, "path": path,
+                                                "params": params or {}})
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/_sandbox/faults")
+
+    def healthy(self) -> bool:
+        try:
+            self._call("GET", "/_sandbox/health")
+            return True
+        except OSError:
+            return False
+
+
+@contextlib.contextmanager
+def running_sandbox(port: int = 0, seed: int = 7, extra_args: list[str] | None = None) -> Iterator[SandboxHandle]:
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port), "--seed", str(seed),
+           *(extra_args or [])]
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    handle = SandboxHandle(f"http://127.0.0.1:{port}", proc)
+    try:
+        deadline = time.time() + 30
+        while not handle.healthy():
+            if proc.poll() is not None:
+                raise RuntimeError(f"sandbox exited: {proc.stderr.read().decode()[-2000:]}")
+            if time.time() > deadline:
+                raise RuntimeError("sandbox did not become healthy within 30 s")
+            time.sleep(0.2)
+        yield handle
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def sandbox_sources_file(base_url: str, target: Path, enabled: dict[str, bool] | None = None) -> Path:
+    """config/sandbox.yml with every URL moved to `base_url` (a sandbox on another port)."""
+    text = SANDBOX_TEMPLATE.read_text()
+    ws_base = base_url.replace("http://", "ws://")
+    text = text.replace(TEMPLATE_BASE, base_url).replace(TEMPLATE_BASE.replace("http://", "ws://"), ws_base)
+    doc = yaml.safe_load(text)
+    for name, flag in (enabled or {}).items():
+        doc["sources"][name]["enabled"] = flag
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(doc, sort_keys=False))
+    os.replace(tmp, target)
+    return target

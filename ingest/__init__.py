@@ -1,0 +1,1 @@
+"""Getting data in: HTTP client, landing zone, loading into DuckDB raw tables, one module per venue."""

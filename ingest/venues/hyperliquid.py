@@ -1,0 +1,44 @@
+"""Hyperliquid: everything is POST /info with a JSON body naming the request type.
+
+fundingHistory returns at most 500 rows a call, oldest first: page forward from the last time + 1.
+"""
+from __future__ import annotations
+
+from ingest.http import SourceError
+from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._paging import require_list
+
+SOURCE = "hyperliquid"
+PAGE = 500
+
+
+def fetch_funding_rates(ctx: FetchContext) -> None:
+    for asset in ctx.source.assets:
+        start = ctx.start_ms
+        while start < ctx.end_ms:
+            rows = require_list(SOURCE, ctx.client.post_json("/info", {
+                "type": "fundingHistory", "coin": asset, "startTime": start, "endTime": ctx.end_ms - 1}),
+                "fundingHistory")
+            if len(rows) < PAGE:
+                break
+            last = max(int(r["time"]) for r in rows if isinstance(r, dict) and "time" in r)
+            if last + 1 <= start:
+                raise SourceError(f"{SOURCE}: fundingHistory paging did not advance")
+            start = last + 1
+
+
+DATASETS = [
+    Dataset(
+        name="funding_rates",
+        records="$",
+        fields=(
+            Field("coin", "$.coin"),
+            Field("time_ms", "$.time", "BIGINT"),
+            Field("funding_rate", "$.fundingRate", "DOUBLE", min=-0.05, max=0.05),
+            Field("premium", "$.premium", "DOUBLE", required=False),
+        ),
+        key=("coin", "time_ms"),
+        fetch=fetch_funding_rates,
+        description="Hourly funding of the perpetuals",
+    ),
+]

@@ -1,0 +1,108 @@
+"""The loader: typed raw rows, idempotent reloads, overlapping pages, quarantine with reasons."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+from ingest.http import Exchange
+from ingest.landing import Lander
+from ingest.load import ensure_tables, landed_files, load_files
+from ingest.venues import bybit
+
+DAY = dt.date(2026, 11, 24)
+FUNDING = next(d for d in bybit.DATASETS if d.name == "funding_rates")
+
+
+def bybit_page(rows: list[dict]) -> bytes:
+    return json.dumps({"retCode": 0, "retMsg": "OK", "result": {"category": "linear", "list": rows},
+                       "retExtInfo": {}, "time": 1764000000000}).encode()
+
+
+def row(ts: int, rate: str = "0.0001", symbol: str = "BTCUSDT") -> dict:
+    return {"symbol": symbol, "fundingRate": rate, "fundingRateTimestamp": str(ts)}
+
+
+def land(lander: Lander, body: bytes, status: int = 200, fetched_at: float = 1764000000.0) -> None:
+    lander.land(Exchange("GET", "http://x/v5/market/funding/history", {"symbol": "BTCUSDT"}, None, status, body,
+                         fetched_at, 0.01, 1))
+
+
+@pytest.fixture()
+def con():
+    c = duckdb.connect()
+    ensure_tables(c)
+    yield c
+    c.close()
+
+
+def load(con, root):
+    return load_files(con, "bybit", FUNDING, DAY, landed_files(root, "bybit", "funding_rates", DAY))
+
+
+def test_loads_typed_rows_and_is_idempotent(con, tmp_path):
+    lander = Lander(tmp_path, "bybit", "funding_rates", DAY, "run1")
+    land(lander, bybit_page([row(1763942400000), row(1763971200000, "-0.00005")]))
+    first = load(con, tmp_path)
+    assert first["loaded"] == 2 and first["quarantined"] == 0
+    rows = con.execute("SELECT symbol, funding_time_ms, funding_rate FROM raw.bybit__funding_rates ORDER BY 2").fetchall()
+    assert rows == [("BTCUSDT", 1763942400000, 0.0001), ("BTCUSDT", 1763971200000, -0.00005)]
+    load(con, tmp_path)
+    assert con.execute("SELECT count(*) FROM raw.bybit__funding_rates").fetchone()[0] == 2
+
+
+def test_overlapping_pages_and_reruns_do_not_duplicate(con, tmp_path):
+    a = Lander(tmp_path, "bybit", "funding_rates", DAY, "run1")
+    land(a, bybit_page([row(1), row(2)]))
+    land(a, bybit_page([row(2), row(3)]))  # page overlap
+    b = Lander(tmp_path, "bybit", "funding_rates", DAY, "run2")  # the day fetched again later
+    land(b, bybit_page([row(1), row(2), row(3, "0.0002")]), fetched_at=1764000100.0)
+    stats = load(con, tmp_path)
+    assert stats["loaded"] == 3
+    assert con.execute("SELECT count(*) FROM raw.bybit__funding_rates").fetchone()[0] == 3
+    # the latest answer wins for a key
+    assert con.execute("SELECT funding_rate FROM raw.bybit__funding_rates WHERE funding_time_ms = 3").fetchone()[0] == 0.0002
+
+
+def test_bad_records_are_quarantined_with_reasons(con, tmp_path):
+    lander = Lander(tmp_path, "bybit", "funding_rates", DAY, "run1")
+    land(lander, bybit_page([
+        row(10),
+        {"symbol": "BTCUSDT", "funding_rate": "0.0001", "fundingRateTimestamp": "11"},  # renamed field
+        row(12, "abc"),  # not a number
+        row(13, "7.5"),  # absurd
+    ]))
+    land(lander, b'{"retCode":0,"result":{"list":[{"symbol":"BTC')  # truncated body
+    land(lander, json.dumps({"retCode": 10001, "retMsg": "params error", "result": {}}).encode())
+    land(lander, b"<html>502</html>", status=502)  # an error answer is kept, but holds no records
+    stats = load(con, tmp_path)
+    assert stats["loaded"] == 1
+    reasons = [r[0] for r in con.execute("SELECT reason FROM raw.quarantine ORDER BY file, record_index").fetchall()]
+    assert any("missing field funding_rate" in r for r in reasons)
+    assert any("not a DOUBLE" in r for r in reasons)
+    assert any("above 0.05" in r for r in reasons)
+    assert any("not valid JSON" in r for r in reasons)
+    assert any("no records at $.result.list" in r for r in reasons)
+    assert len(reasons) == 5
+    # every quarantined row points at the landed file it came from
+    files = {r[0] for r in con.execute("SELECT file FROM raw.quarantine").fetchall()}
+    assert all(f.endswith(".ndjson.gz") for f in files)
+    # reloading does not duplicate the quarantine either
+    load(con, tmp_path)
+    assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0] == 5
+
+
+def test_landed_file_keeps_the_body_unchanged(tmp_path):
+    import gzip
+    import hashlib
+
+    body = bybit_page([row(1)]) + b"  "
+    lander = Lander(tmp_path, "bybit", "funding_rates", DAY, "run1")
+    land(lander, body)
+    (path,) = landed_files(tmp_path, "bybit", "funding_rates", DAY)
+    doc = json.loads(gzip.decompress(path.read_bytes()))
+    assert doc["body"].encode() == body
+    assert doc["sha256"] == hashlib.sha256(body).hexdigest()
+    assert doc["status"] == 200 and doc["params"] == {"symbol": "BTCUSDT"}
