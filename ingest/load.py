@@ -42,6 +42,8 @@ def _ident(name: str) -> str:
 def _extract(f: Field) -> str:
     if f.path.startswith("env:"):
         return f"(e ->> {sql_str(f.path[4:])})"
+    if f.path.startswith("parent:"):
+        return f"(p ->> {sql_str(f.path[7:])})"
     return f"(r ->> {sql_str(f.path)})"
 
 
@@ -100,7 +102,10 @@ def load_files(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset, day: dt
         stats = {"files": 0, "responses": 0, "records": 0, "loaded": 0, "quarantined": 0}
         _log_load(con, source, ds.name, day, stats)
         return stats
-    records_path = sql_str(ds.records)
+    # `$.data[*].details` means: the records are each `details` array inside each element of `data`
+    # (OKX nests liquidations so); fields read the outer element with `parent:$.x`.
+    outer_path, _, inner_path = ds.records.partition("[*]")
+    records_path = sql_str(outer_path)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _env AS
         SELECT filename AS _file, json AS e, TRY_CAST(json ->> '$.status' AS INTEGER) AS status,
@@ -131,9 +136,18 @@ def load_files(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset, day: dt
                         ELSE json_array(b -> {records_path}) END AS a
             FROM _bodies WHERE json_type(b, {records_path}) IN ('ARRAY', 'OBJECT')
         )
-        SELECT _file, e, fetched_at, u.r, u.i
+        SELECT _file, e, fetched_at, u.r, u.i, NULL::JSON AS p
         FROM arr, unnest(CAST(a AS JSON[])) WITH ORDINALITY AS u(r, i)
     """)
+    if inner_path:
+        inner = sql_str("$" + inner_path.lstrip("$"))
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _records AS
+            SELECT _file, e, fetched_at, u.r, i * 100000 + u.j AS i, o.r AS p
+            FROM _records o,
+                 unnest(CAST(CASE WHEN json_type(o.r, {inner}) = 'ARRAY' THEN o.r -> {inner}
+                                  ELSE json_array() END AS JSON[])) WITH ORDINALITY AS u(r, j)
+        """)
     reason = _reason_sql(ds)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT *, {reason} AS _reason FROM _records")
     con.execute(f"""

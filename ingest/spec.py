@@ -19,7 +19,8 @@ from ingest.http import HttpClient
 @dataclass(frozen=True)
 class Field:
     name: str
-    path: str  # JSON path inside a record; `env:$.x` reads the landed envelope (e.g. request params)
+    path: str  # JSON path inside a record; `env:$.x` reads the landed envelope (e.g. request params),
+    # `parent:$.x` the enclosing element when records are nested (`$.data[*].details`)
     type: str = "VARCHAR"
     required: bool = True
     min: float | None = None  # values outside [min, max] are absurd: quarantined, not loaded
@@ -29,7 +30,8 @@ class Field:
 @dataclass(frozen=True)
 class Dataset:
     name: str
-    records: str  # JSON path to the records in a body; an object there counts as one record
+    records: str  # JSON path to the records in a body; an object there counts as one record;
+    # `$.data[*].details` flattens an array nested in each element of `$.data`
     fields: tuple[Field, ...]
     key: tuple[str, ...]
     fetch: Callable[["FetchContext"], None] | None = None  # None: landed by another process (websocket)

@@ -106,3 +106,19 @@ def test_landed_file_keeps_the_body_unchanged(tmp_path):
     assert doc["body"].encode() == body
     assert doc["sha256"] == hashlib.sha256(body).hexdigest()
     assert doc["status"] == 200 and doc["params"] == {"symbol": "BTCUSDT"}
+
+
+def test_nested_records_read_their_parent(con, tmp_path):
+    from ingest.spec import Dataset, Field
+
+    ds = Dataset(name="liq", records="$.data[*].details", key=("inst_id", "ts"), fields=(
+        Field("inst_id", "parent:$.instId"), Field("ts", "$.ts", "BIGINT"), Field("sz", "$.sz", "DOUBLE")))
+    body = json.dumps({"code": "0", "msg": "", "data": [
+        {"instId": "BTC-USDT-SWAP", "details": [{"ts": "1", "sz": "2"}, {"ts": "2", "sz": "3"}]},
+        {"instId": "ETH-USDT-SWAP", "details": [{"ts": "1", "sz": "5"}]}]}).encode()
+    lander = Lander(tmp_path, "okx", "liq", DAY, "run1")
+    land(lander, body)
+    stats = load_files(con, "okx", ds, DAY, landed_files(tmp_path, "okx", "liq", DAY))
+    assert stats["loaded"] == 3
+    assert con.execute("SELECT inst_id, ts, sz FROM raw.okx__liq ORDER BY 1, 2").fetchall() == [
+        ("BTC-USDT-SWAP", 1, 2.0), ("BTC-USDT-SWAP", 2, 3.0), ("ETH-USDT-SWAP", 1, 5.0)]

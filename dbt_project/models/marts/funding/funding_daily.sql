@@ -4,8 +4,8 @@ select
     cast(funding_time as date) as date,
     asset,
     exchange,
-    avg(rate * 8 / interval_hours) as rate_8h,
-    avg(rate * 8 / interval_hours) * 3 * 365 as annualized_rate,
+    round(avg(rate * 8 / interval_hours), 12) as rate_8h,
+    round(avg(rate * 8 / interval_hours) * 3 * 365, 12) as annualized_rate,
     count(*) as observations,
     string_agg(distinct symbol, ',' order by symbol) as symbols
 from {{ ref('funding_rates') }}

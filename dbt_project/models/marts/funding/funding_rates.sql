@@ -1,4 +1,6 @@
 -- One row per funding event; every rate also put on a yearly basis so venues compare directly.
+-- Derived rates are rounded to 12 decimals: far below any venue's precision (1e-8), and it keeps
+-- binary float noise out of comparisons and content hashes.
 select
     exchange,
     symbol,
@@ -6,5 +8,5 @@ select
     funding_time,
     rate,
     interval_hours,
-    rate * 24 / interval_hours * 365 as annualized_rate
+    round(rate * 24 / interval_hours * 365, 12) as annualized_rate
 from {{ ref('int_funding_rates_unioned') }}
