@@ -8,6 +8,10 @@ export AIRFLOW_HOME ?= $(DWH_DATA_DIR)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+# No usage telemetry from dbt or cosmos: there may be no internet, and runs should not leak metadata.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 DATE ?= $(shell date -u -d yesterday +%F)
 
 .PHONY: help install test test-fast demo run sandbox manifest lock clean
@@ -16,6 +20,9 @@ help:
 	@echo "make demo   - install, start the sandbox, build the demo warehouse, print a summary"
 	@echo "make test   - install, run the whole suite (pytest, dbt build and tests, GX suites)"
 	@echo "make run DATE=YYYY-MM-DD - run the daily DAG for one date through Airflow (DWH_SOURCES picks the sources)"
+	@echo "make airflow-ui - Airflow (UI, scheduler, dag-processor, triggerer) on 127.0.0.1:$(AIRFLOW_PORT); password: AIRFLOW_ADMIN_PASSWORD or generated into \$$AIRFLOW_HOME"
+	@echo "make docs   - dbt docs generate (catalog + lineage) and serve them on 127.0.0.1:$(DOCS_PORT)"
+	@echo "make dashboard - the Superset dashboard over the published snapshot on 127.0.0.1:$(DASHBOARD_PORT)"
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || command -v python3) -m venv $(VENV)
@@ -31,7 +38,7 @@ install: $(VENV)/.installed
 manifest: install
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 
-test: install manifest
+test: system-deps install manifest dashboard-install
 	$(BIN)/python -m pytest -q -ra
 
 test-fast: install
@@ -53,3 +60,40 @@ lock:
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs
+
+# ---- docs and dashboard (dwh/cli.py, dashboard/) ----
+# 8080 is the Airflow UI's port
+DOCS_PORT ?= 8081
+DASHBOARD_PORT ?= 8088
+DASH_VENV := dashboard/.venv
+
+.PHONY: docs dashboard dashboard-install
+
+docs: install manifest
+	$(BIN)/dwh docs --port $(DOCS_PORT)
+
+# Superset gets its own virtualenv: its pins (Flask, SQLAlchemy 1.4, pandas 2.1) conflict with Airflow's.
+# The metadata DB is migrated once here (~1.5 min) and copied for each Superset home.
+$(DASH_VENV)/.installed: dashboard/requirements-superset.txt
+	test -x $(DASH_VENV)/bin/python || $(shell command -v $(PYTHON) || command -v python3) -m venv $(DASH_VENV)
+	$(DASH_VENV)/bin/pip install -q --disable-pip-version-check -r dashboard/requirements-superset.txt
+	$(DASH_VENV)/bin/python dashboard/superset_app.py template
+	touch $@
+
+dashboard-install: $(DASH_VENV)/.installed
+
+# Serves the published snapshot ($(DWH_DATA_DIR)/snapshot, from make demo or dwh run) on loopback.
+dashboard: dashboard-install
+	$(DASH_VENV)/bin/python dashboard/superset_app.py serve --port $(DASHBOARD_PORT)
+
+# ---- system packages and the Airflow UI (scripts/, tests/ops/) ----
+AIRFLOW_PORT ?= 8080
+
+.PHONY: system-deps airflow-ui
+
+# PostgreSQL, Redis, Chromium + driver from Debian for the ops tests; a no-op once installed.
+system-deps:
+	bash scripts/install_system_deps.sh
+
+airflow-ui: install manifest
+	AIRFLOW_PORT=$(AIRFLOW_PORT) bash scripts/airflow_ui.sh

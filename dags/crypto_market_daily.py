@@ -20,6 +20,8 @@ DBT_DIR = PROJECT / "dbt_project"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 WRITER_POOL = "duckdb_writer"
 SNAPSHOT = Asset("dwh://snapshot/marts")
+VERIFICATION = "tag:verification"  # dbt models built after `validate` (headline figures)
+MARTS = "path:models/marts"
 
 
 def _enabled_sources() -> list[str]:
@@ -31,33 +33,41 @@ def _enabled_sources() -> list[str]:
     return [name for name, block in (doc.get("sources") or {}).items() if (block or {}).get("enabled", True)]
 
 
-def _dbt_group():
-    """The dbt models as tasks when the manifest exists; one `dbt build` task otherwise."""
+def _dbt_models(group_id: str, select: list[str], exclude: list[str]):
+    """The selected dbt models as Airflow tasks (cosmos, from the manifest); one `dbt build` task
+    when there is no manifest."""
     if MANIFEST.exists():
         from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
         from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
         venv_dbt = Path(os.sys.executable).parent / "dbt"
         return DbtTaskGroup(
-            group_id="dbt",
+            group_id=group_id,
             project_config=ProjectConfig(manifest_path=MANIFEST, project_name="crypto_dwh",
                                          dbt_project_path=DBT_DIR),
             profile_config=ProfileConfig(profile_name="crypto_dwh", target_name="dev",
                                          profiles_yml_filepath=DBT_DIR / "profiles.yml"),
+            # One dbt subprocess per task: an in-process dbt runner keeps its DuckDB handle open, and
+            # `airflow dags test` runs every task in one process, where the validation task's
+            # read-only connection would then clash with it. (ExecutionMode.WATCHER would need a
+            # single build but its deferred sensors deadlock under `airflow dags test`.)
             execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
-                                             invocation_mode=InvocationMode.DBT_RUNNER,
+                                             invocation_mode=InvocationMode.SUBPROCESS,
                                              dbt_executable_path=str(venv_dbt)),
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
-                                       enable_mock_profile=False),
+                                       enable_mock_profile=False, select=select, exclude=exclude),
             operator_args={"pool": WRITER_POOL, "vars": {"run_date": "{{ ds }}"}, "install_deps": False},
             default_args={"retries": 0},
         )
+    return _dbt_build_task(f"{group_id}_build", select, exclude)
 
-    @task(task_id="dbt_build", pool=WRITER_POOL)
+
+def _dbt_build_task(task_id: str, select: list[str] | None, exclude: list[str] | None):
+    @task(task_id=task_id, pool=WRITER_POOL)
     def dbt_build(ds: str | None = None) -> None:
         from dwh.pipeline import dbt_build as build
 
-        build(ds)
+        build(ds, select=" ".join(select or []) or None, exclude=" ".join(exclude or []) or None)
 
     return dbt_build()
 
@@ -104,6 +114,18 @@ def crypto_market_daily():
 
         run_validation(ds)
 
+    @task(pool=WRITER_POOL)
+    def source_freshness(ds: str | None = None) -> dict:
+        from dwh.pipeline import source_freshness as check
+
+        return check(ds)  # stale sources warn: their figures turn 'unverified', the run goes on
+
+    @task(pool=WRITER_POOL)
+    def brief(ds: str | None = None) -> str:
+        from dwh.pipeline import brief as write
+
+        return str(write(ds))
+
     @task(pool=WRITER_POOL, outlets=[SNAPSHOT])
     def publish() -> str:
         from dwh.pipeline import publish as run_publish
@@ -111,9 +133,14 @@ def crypto_market_daily():
         return str(run_publish())
 
     loaded = load_raw()
-    dbt = _dbt_group()
+    # Seeds, staging and intermediate views build in one dbt call (cheap views, one start-up);
+    # the marts are the tasks an operator watches, one per model with its tests.
+    views = _dbt_build_task("dbt_views", None, [MARTS, VERIFICATION])
+    dbt = _dbt_models("dbt", [MARTS], [VERIFICATION])
     checked = validate()
-    ingests >> loaded >> dbt >> checked >> publish()
+    # headline figures are modelled after validation and freshness, whose results mark them 'unverified'
+    verification = _dbt_models("dbt_verification", [VERIFICATION], [])
+    ingests >> loaded >> source_freshness() >> views >> dbt >> checked >> verification >> brief() >> publish()
 
 
 crypto_market_daily()

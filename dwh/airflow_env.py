@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
+import subprocess  # argument lists only, never a shell  # nosec B404
 import sys
 from pathlib import Path
 
@@ -27,6 +27,11 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__UNIT_TEST_MODE": env.get("AIRFLOW__CORE__UNIT_TEST_MODE", "False"),
         "DWH_DATA_DIR": str(data_dir()),
         "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project"),
+        # No phoning home: the machine may have no internet, and runs should not leak metadata.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_ANALYTICS": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     })
     env.update(extra or {})
     return env
@@ -38,7 +43,7 @@ def airflow_bin() -> str:
 
 
 def airflow(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([airflow_bin(), *args], env=env or airflow_env(), text=True, check=check)
+    return subprocess.run([airflow_bin(), *args], env=env or airflow_env(), text=True, check=check)  # argument list, no shell  # nosec B603
 
 
 def prepare(env: dict[str, str] | None = None) -> dict[str, str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
+import subprocess  # argument lists only, never a shell  # nosec B404
 import sys
 from pathlib import Path
 
@@ -22,7 +22,7 @@ def run_dbt(args: list[str], *, check: bool = True) -> subprocess.CompletedProce
     env = dict(os.environ, DWH_DATA_DIR=str(data_dir()), DBT_PROFILES_DIR=str(DBT_DIR))
     cmd = [dbt_executable(), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
     log.info("running %s", " ".join(cmd))
-    proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, text=True, capture_output=True)
+    proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, text=True, capture_output=True)  # argument list, no shell  # nosec B603
     output = proc.stdout + proc.stderr
     for line in output.splitlines():
         log.info("dbt: %s", line)

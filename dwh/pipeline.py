@@ -57,12 +57,14 @@ def load(day: str | dt.date, sources: list[str] | None = None) -> dict[str, Any]
         return load_day(con, data_dir(), parse_day(day), {n: datasets_for(n) for n in names})
 
 
-def dbt_build(day: str | dt.date | None = None, select: str | None = None) -> None:
+def dbt_build(day: str | dt.date | None = None, select: str | None = None, exclude: str | None = None) -> None:
     from dwh.dbt import run_dbt
 
     args = ["build"]
     if select:
         args += ["--select", select]
+    if exclude:
+        args += ["--exclude", exclude]
     if day is not None:
         args += ["--vars", f"{{run_date: '{parse_day(day).isoformat()}'}}"]
     run_dbt(args)
@@ -77,16 +79,29 @@ def validate(day: str | dt.date, *, fail_on_error: bool = True) -> dict[str, Any
     return summary if isinstance(summary, dict) else getattr(summary, "__dict__", {"summary": str(summary)})
 
 
+VERIFICATION = "tag:verification"  # headline figures: modelled after validation, from its results
+
+
+def source_freshness(day: str | dt.date) -> dict[str, int]:
+    """`dbt source freshness` into raw.source_freshness; stale sources warn (their figures turn 'unverified')."""
+    from dwh.freshness import check_and_store
+
+    return check_and_store(parse_day(day))
+
+
+def verify(day: str | dt.date) -> None:
+    """The verification build: headline figures from the marts, the checks' results and the tolerances."""
+    dbt_build(day, select=VERIFICATION)
+
+
 def publish() -> Path:
     from dwh.publish import publish_snapshot
 
     return publish_snapshot(warehouse_path(), data_dir() / "snapshot")
 
 
-def brief(day: str | dt.date) -> Path | None:
-    """Write the daily brief (markdown and HTML) when the brief module is installed."""
-    try:
-        from dwh.brief import write_brief
-    except ImportError:
-        return None
+def brief(day: str | dt.date) -> Path:
+    """Write the daily brief, $DWH_DATA_DIR/reports/brief_<D>.md and .html; returns the markdown path."""
+    from dwh.brief import write_brief
+
     return write_brief(parse_day(day))

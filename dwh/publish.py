@@ -3,6 +3,17 @@
 The snapshot is a separate DuckDB file (plus one Parquet file per mart) built under a temporary
 name and swapped in with a rename, so a reader holding the old file keeps reading it and never
 meets the writer's lock.
+
+Layout under the target directory:
+    marts.duckdb            the snapshot database, replaced by one rename per publish
+    parquet -> .versions/S  a symlink, replaced by one rename, to this publish's Parquet folder
+    .versions/S/<schema>/<table>.parquet, .versions/S/manifest.json
+    manifest.json           what was published and when
+
+A DuckDB file opened directly gets the catalog name of its stem, so in `marts.duckdb` a schema
+called `marts` would make `marts.funding_daily` ambiguous (catalog.table or schema.table) and every
+natural query would fail. The schema that shares the file's stem therefore goes to `main`:
+`SELECT * FROM marts.funding_daily` then reads catalog `marts`, schema `main`, as analysts expect.
 """
 from __future__ import annotations
 
@@ -15,6 +26,41 @@ from pathlib import Path
 import duckdb
 
 SNAPSHOT_DB = "marts.duckdb"
+PARQUET_LINK = "parquet"
+VERSIONS_DIR = ".versions"
+# The previous version stays on disk for a reader that resolved the old link just before the swap.
+KEEP_VERSIONS = 2
+
+
+def _lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def snapshot_schema(schema: str) -> str:
+    """Where a warehouse schema lives inside the snapshot file (see the module docstring)."""
+    return "main" if schema == Path(SNAPSHOT_DB).stem else schema
+
+
+def _swap_symlink(link: Path, target: str) -> None:
+    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(target)
+    if link.exists() and not link.is_symlink():
+        # Layout of an older publisher (a plain folder): moved aside once; from then on swaps are atomic.
+        link.rename(link.with_name(f".{link.name}-legacy-{os.getpid()}"))
+    os.replace(tmp, link)
+
+
+def _prune_versions(versions: Path, keep: int) -> None:
+    for old in sorted(p for p in versions.iterdir() if p.is_dir())[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    for legacy in versions.parent.glob(f".{PARQUET_LINK}-legacy-*"):
+        shutil.rmtree(legacy, ignore_errors=True)
 
 
 def publish_snapshot(warehouse: Path, target_dir: Path, schemas: tuple[str, ...] = ("marts",)) -> Path:
@@ -22,31 +68,41 @@ def publish_snapshot(warehouse: Path, target_dir: Path, schemas: tuple[str, ...]
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     staging = target_dir / f".build-{stamp}"
     staging.mkdir()
+    versions = target_dir / VERSIONS_DIR
+    version_dir = versions / stamp
     db_tmp = staging / SNAPSHOT_DB
     tables: list[str] = []
-    with duckdb.connect(str(warehouse), read_only=True) as src:
-        src.execute(f"ATTACH '{db_tmp}' AS snap")
-        for schema in schemas:
-            src.execute(f"CREATE SCHEMA IF NOT EXISTS snap.{schema}")
-            names = [r[0] for r in src.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-                "AND table_schema = ? AND table_type = 'BASE TABLE' ORDER BY 1", [schema]).fetchall()]
-            parquet_dir = staging / "parquet" / schema
-            parquet_dir.mkdir(parents=True, exist_ok=True)
-            for name in names:
-                src.execute(f'CREATE TABLE snap.{schema}."{name}" AS SELECT * FROM {schema}."{name}"')
-                src.execute(f"COPY {schema}.\"{name}\" TO '{parquet_dir / (name + '.parquet')}' (FORMAT parquet)")
-                tables.append(f"{schema}.{name}")
-        src.execute("DETACH snap")
-    (staging / "manifest.json").write_text(json.dumps(
-        {"published_at": dt.datetime.now(dt.timezone.utc).isoformat(), "tables": tables}, indent=2))
-    os.chmod(db_tmp, 0o444)  # readers open it read_only; the mode says so to every other tool too
-    # Swap: the DB file by rename (atomic), the parquet folder by renaming the whole folder.
-    os.replace(db_tmp, target_dir / SNAPSHOT_DB)
-    old_parquet = target_dir / "parquet"
-    if old_parquet.exists():
-        shutil.rmtree(old_parquet.rename(target_dir / f".old-parquet-{stamp}"), ignore_errors=True)
-    (staging / "parquet").rename(old_parquet)
-    os.replace(staging / "manifest.json", target_dir / "manifest.json")
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        # The new file is the main database (read-write); the warehouse is attached read-only, so the
+        # publisher never takes the warehouse's write lock.
+        with duckdb.connect(str(db_tmp)) as snap:
+            snap.execute(f"ATTACH {_lit(warehouse)} AS wh (READ_ONLY)")
+            for schema in schemas:
+                dest = snapshot_schema(schema)
+                snap.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(dest)}")
+                names = [r[0] for r in snap.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'wh' "
+                    "AND table_schema = ? AND table_type = 'BASE TABLE' ORDER BY 1", [schema]).fetchall()]
+                parquet_dir = staging / PARQUET_LINK / schema
+                parquet_dir.mkdir(parents=True, exist_ok=True)
+                for name in names:
+                    table = f"{_ident(dest)}.{_ident(name)}"
+                    snap.execute(f"CREATE TABLE {table} AS SELECT * FROM wh.{_ident(schema)}.{_ident(name)}")  # names: _ident; paths: _lit  # nosec B608
+                    snap.execute(f"COPY {table} TO {_lit(parquet_dir / (name + '.parquet'))} (FORMAT parquet)")
+                    tables.append(f"{schema}.{name}")
+            snap.execute("DETACH wh")
+        manifest = json.dumps({"published_at": dt.datetime.now(dt.timezone.utc).isoformat(), "version": stamp,
+                               "tables": tables}, indent=2)
+        (staging / PARQUET_LINK / "manifest.json").write_text(manifest)
+        (staging / "manifest.json").write_text(manifest)
+        os.chmod(db_tmp, 0o444)  # readers open it read_only; the mode says so to every other tool too
+        versions.mkdir(exist_ok=True)
+        (staging / PARQUET_LINK).rename(version_dir)
+        # Each swap is one rename: a reader sees the old or the new file/folder, never a missing one.
+        _swap_symlink(target_dir / PARQUET_LINK, f"{VERSIONS_DIR}/{stamp}")
+        os.replace(db_tmp, target_dir / SNAPSHOT_DB)
+        os.replace(staging / "manifest.json", target_dir / "manifest.json")
+        _prune_versions(versions, KEEP_VERSIONS)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target_dir / SNAPSHOT_DB

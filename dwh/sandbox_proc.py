@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import os
 import socket
-import subprocess
+import subprocess  # argument lists only, never a shell  # nosec B404
 import sys
 import time
 import urllib.request
@@ -67,7 +67,7 @@ def running_sandbox(port: int = 0, seed: int = 7, extra_args: list[str] | None =
     port = port or free_port()
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port), "--seed", str(seed),
            *(extra_args or [])]
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # argument list, no shell  # nosec B603
     handle = SandboxHandle(f"http://127.0.0.1:{port}", proc)
     try:
         deadline = time.time() + 30

@@ -35,6 +35,21 @@ _EXTRA_SECTIONS: list[tuple[str, str, str, str]] = [
     ("marts", "headline_figures", "Headline figures",
      "SELECT figure, asset, entity, round(value, 4) AS value, unit, verification_status, reason "
      "FROM marts.headline_figures WHERE date = ? AND entity IS NULL ORDER BY figure, asset"),
+    ("marts", "open_interest_daily_total", "Open interest (perpetuals, one side, at the close)",
+     "SELECT o.asset, round(o.oi_usd / 1e9, 2) AS oi_usd_bn, round(o.oi_change_24h_pct * 100, 1) AS change_24h_pct, "
+     "o.exchanges_reporting || '/' || o.exchanges_expected AS venues, "
+     "round(f.oi_weighted_annualized_rate * 100, 1) AS funding_oi_weighted_pct "
+     "FROM marts.open_interest_daily_total o LEFT JOIN marts.funding_daily_total f USING (date, asset) "
+     "WHERE o.date = ? ORDER BY o.asset"),
+    ("marts", "options_expiries_total", "Next option expiry (all venues)",
+     "SELECT asset, expiry, round(total_oi, 0) AS total_oi_coins, round(notional_usd / 1e9, 2) AS notional_usd_bn, "
+     "round(put_call_ratio, 2) AS put_call, max_pain_strike, exchanges_reporting AS venues "
+     "FROM marts.options_expiries_total WHERE snapshot_date = ? AND is_next_expiry ORDER BY asset"),
+    ("marts", "entity_holdings_daily", "Entity holdings (at the close; status across providers)",
+     "SELECT entity, chain, asset, round(balance, 2) AS balance, round(balance_change_1d, 2) AS change_1d, "
+     "round(balance_change_30d, 2) AS change_30d, round(usd_value / 1e6, 1) AS usd_m, "
+     "addresses_with_data || '/' || addresses_tracked AS addresses, verification_status, sources "
+     "FROM marts.entity_holdings_daily WHERE date = ? ORDER BY usd_value DESC NULLS LAST, entity, chain, asset"),
 ]
 
 

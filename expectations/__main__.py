@@ -1,6 +1,5 @@
-"""python -m expectations --date YYYY-MM-DD [--db PATH] [--suite NAME ...] [--docs-dir DIR] [--no-write]
-
-Prints one line per check; exits 1 if an error-severity check failed or could not run."""
+"""Run the data-quality suites for a day: one line per check; exit 1 if an error-severity check
+failed or could not run, 2 if the run could not start (no warehouse, unknown or malformed suite)."""
 from __future__ import annotations
 
 import argparse
@@ -8,11 +7,12 @@ import datetime as dt
 import sys
 
 from expectations.runner import run_suites
+from expectations.suite import SuiteError
 from ingest.config import warehouse_path
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m expectations", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m expectations", description=__doc__)
     ap.add_argument("--date", required=True, type=dt.date.fromisoformat, help="run date, YYYY-MM-DD")
     ap.add_argument("--db", default=None, help="DuckDB file (default $DWH_DATA_DIR/warehouse.duckdb)")
     ap.add_argument("--suite", action="append", help="suite name (file name without .yml); repeatable")
@@ -20,8 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true", help="do not write marts.data_quality_results")
     args = ap.parse_args(argv)
 
-    summary = run_suites(args.db or warehouse_path(), args.date, suites=args.suite,
-                         docs_dir=args.docs_dir, write_results=not args.no_write)
+    try:
+        summary = run_suites(args.db or warehouse_path(), args.date, suites=args.suite,
+                             docs_dir=args.docs_dir, write_results=not args.no_write)
+    except (FileNotFoundError, SuiteError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     rows = [(r.status, r.severity, r.suite, r.expectation, (r.observed_value or "")[:60]) for r in summary.results]
     header = ("status", "severity", "suite", "expectation", "observed")
     widths = [max(len(str(x[i])) for x in [header, *rows]) for i in range(4)]

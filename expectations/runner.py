@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import os
 import time
@@ -25,6 +26,8 @@ import pandas as pd
 
 from expectations.suite import Check, Suite, load_suites
 from ingest.config import data_dir
+
+log = logging.getLogger(__name__)
 
 RESULTS_TABLE = "marts.data_quality_results"
 RESULTS_DDL = f"""
@@ -355,12 +358,19 @@ def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.d
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
 
     # A file context (not ephemeral) because Data Docs render from its stores; it lives under the
     # data dir and is (re)configured here, so nothing of it belongs in the repo.
     context = gx.get_context(mode="file", project_root_dir=str(data_dir()))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    site = {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    # Only this run's pages are rendered (resource_identifiers below), and the index lists a bounded
+    # history, so building the docs does not slow down as validation results pile up.
+    site = {"class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": 1000},
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}}
     if DOCS_SITE in context.get_site_names():
         context.update_data_docs_site(DOCS_SITE, site)
@@ -368,6 +378,7 @@ def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.d
         context.add_data_docs_site(DOCS_SITE, site)
     source = context.data_sources.add_or_update_pandas(name="warehouse")
     assets: dict[str, Any] = {}
+    built: list[Any] = []
     for p in todo:
         if p.suite.table not in assets:
             assets[p.suite.table] = source.add_dataframe_asset(name=p.suite.table)
@@ -384,16 +395,27 @@ def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.d
             batch_def = assets[p.suite.table].add_batch_definition_whole_dataframe(f"{p.suite.name}.{label}")
             vd = context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=gx_suite.name, data=batch_def, suite=context.suites.add_or_update(gx_suite)))
-            # Named by run date so Data Docs list validations per warehouse day, not per wall-clock time.
-            result = vd.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY",
-                            run_id=RunIdentifier(run_name=day.isoformat(), run_time=checked_at))
+            try:
+                # Named by run date so Data Docs list validations per warehouse day, not per wall-clock time.
+                result = vd.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY",
+                                run_id=RunIdentifier(run_name=day.isoformat(), run_time=checked_at))
+            except Exception as exc:
+                for u in members:
+                    outcomes.setdefault((p.suite.name, u.name), ("error", f"{type(exc).__name__}: {exc}", {}))
+                continue
+            suite_id = ExpectationSuiteIdentifier(name=gx_suite.name)
+            batch_id = next((r.expectation_config.kwargs.get("batch_id") for r in result.results), None)
+            built += [suite_id, ValidationResultIdentifier(suite_id, result.meta["run_id"], batch_id)]
             for r in result.results:
                 name = r.expectation_config.meta["dq_check"]
                 details = {"scope": label, "rows": len(frame), "gx_suite": gx_suite.name,
                            "kwargs": r.expectation_config.to_json_dict().get("kwargs"),
                            "result": r.to_json_dict().get("result")}
                 outcomes[(p.suite.name, name)] = (*_outcome(r), details)
-    context.build_data_docs(site_names=[DOCS_SITE])
+    try:
+        context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=built)
+    except Exception:  # the results are the contract; the docs are a view of them
+        log.exception("building GX Data Docs into %s failed", docs_dir)
     index = docs_dir / "index.html"
     return outcomes, (index if index.exists() else None)
 
@@ -403,8 +425,11 @@ def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.d
 
 def write_results_to(db_path: str | Path, day: dt.date, suite_names: list[str], results: list[CheckResult]) -> None:
     """Replace the run date's rows of these suites, atomically, so reruns are idempotent."""
-    rows = [(r.run_date, r.suite, r.expectation, r.table, r.status, r.observed_value, r.severity,
-             r.checked_at, json.dumps(r.details, default=str)) for r in results]
+    frame = pd.DataFrame(  # noqa: F841 (read by the INSERT below)
+        [(r.run_date, r.suite, r.expectation, r.table, r.status, r.observed_value, r.severity,
+          r.checked_at, json.dumps(r.details, default=str)) for r in results],
+        columns=["run_date", "suite", "expectation", "table", "status", "observed_value", "severity",
+                 "checked_at", "details"])
     con = duckdb.connect(str(db_path))
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
@@ -413,8 +438,8 @@ def write_results_to(db_path: str | Path, day: dt.date, suite_names: list[str], 
         try:
             con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE run_date = ? AND list_contains(?, suite)",
                         [day, suite_names])
-            if rows:
-                con.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::JSON)", rows)
+            con.execute(f"""INSERT INTO {RESULTS_TABLE} SELECT CAST(run_date AS DATE), suite, expectation, "table",
+                status, observed_value, severity, checked_at, CAST(details AS JSON) FROM frame""")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -117,7 +117,7 @@ class HttpClient:
         self.backoff_cap_s = backoff_cap_s
         self.max_retry_after_s = max_retry_after_s
         self.on_response = on_response
-        self.stats = {"requests": 0, "retries": 0, "throttled": 0, "retry_after_waited_s": 0.0}
+        self.stats = {"requests": 0, "retries": 0, "throttled": 0, "retry_after_waited_s": 0.0, "transport_errors": 0}
         self._client = httpx.Client(timeout=timeout_s, headers=headers or {}, follow_redirects=True)
 
     def close(self) -> None:
@@ -130,7 +130,7 @@ class HttpClient:
         self.close()
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        return min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # retry jitter, not a secret  # nosec B311
 
     def request(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
@@ -151,6 +151,7 @@ class HttpClient:
                 last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s %s %s attempt %d failed: %s", self.source, method, url, attempt, last_error)
                 self.stats["retries"] += 1
+                self.stats["transport_errors"] += 1  # no response, so nothing landed for this attempt
                 time.sleep(self._backoff(attempt))
                 continue
             exchange = Exchange(method, redact_url(str(resp.request.url)), redact(params), json_body, resp.status_code,

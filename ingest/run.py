@@ -20,7 +20,7 @@ class IngestFailed(RuntimeError):
     """At least one dataset of the source failed; the manifest says which and why."""
 
     def __init__(self, manifest: dict[str, Any]):
-        failed = {d: v["error"] for d, v in manifest["datasets"].items() if v["status"] != "ok"}
+        failed = {d: v["error"] for d, v in manifest["datasets"].items() if v["status"] == "failed"}
         super().__init__(f"{manifest['source']} {manifest['date']}: failed datasets {failed}")
         self.manifest = manifest
 
@@ -34,6 +34,15 @@ def client_for(source: SourceConfig, lander: Lander | None = None, **overrides: 
                       headers=headers, on_response=lander, **overrides)
 
 
+def missing_key_reason(source: SourceConfig) -> str | None:
+    """Why an aggregator is skipped: they are disabled unless a key is configured."""
+    if source.kind != "aggregator" or source.api_key() is not None:
+        return None
+    env = source.extra.get("api_key_env")
+    where = f"env var {env} or " if env else ""
+    return f"no API key configured ({where}Airflow connection dwh_{source.name})"
+
+
 def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, sources_file: Path | str | None = None,
                   datasets: list[str] | None = None, raise_on_failure: bool = True,
                   client_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -42,12 +51,18 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
     run_id = new_run_id()
     manifest: dict[str, Any] = {"source": source.name, "date": day.isoformat(), "run_id": run_id,
                                 "started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "datasets": {}}
+    skip_reason = missing_key_reason(source)
     for ds in datasets_for(source.name):
         if ds.fetch is None or (datasets and ds.name not in datasets):
+            continue
+        if skip_reason:  # an optional source without its key: say so in the manifest, ask nothing
+            manifest["datasets"][ds.name] = {"status": "skipped", "error": skip_reason, "responses": 0,
+                                             "statuses": {}, "seconds": 0.0}
             continue
         lander = Lander(root, source.name, ds.name, day, run_id)
         started = time.time()
         entry: dict[str, Any] = {"status": "ok", "error": None}
+        client = None
         try:
             with client_for(source, lander, **(client_overrides or {})) as client:
                 ctx = FetchContext(source=source, client=client, day=day, log=log)
@@ -57,11 +72,13 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
         except Exception as exc:  # one dataset failing must not stop the source's others
             log.error("%s/%s %s failed: %s", source.name, ds.name, day, exc)
             entry = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            if client is not None:  # what was asked before it failed: responses landed = requests - transport errors
+                entry["http"] = dict(client.stats)
         entry.update(responses=lander.count, statuses={str(k): v for k, v in lander.statuses.items()},
                      seconds=round(time.time() - started, 3))
         manifest["datasets"][ds.name] = entry
     manifest["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
     write_run_manifest(root, source.name, day, run_id, manifest)
-    if raise_on_failure and any(v["status"] != "ok" for v in manifest["datasets"].values()):
+    if raise_on_failure and any(v["status"] == "failed" for v in manifest["datasets"].values()):
         raise IngestFailed(manifest)
     return manifest

@@ -67,14 +67,17 @@ def to_ms(value: dt.datetime | dt.date) -> int:
 
 
 def from_ms(ms: int) -> dt.datetime:
+    """Aware UTC datetime of a ms epoch."""
     return dt.datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def day_of(ms: int) -> dt.date:
+    """The UTC day a ms epoch falls in."""
     return dt.date(1970, 1, 1) + dt.timedelta(days=ms // MS_DAY)
 
 
 def day_start_ms(day: dt.date) -> int:
+    """ms epoch of a day's 00:00 UTC."""
     return (day - dt.date(1970, 1, 1)).days * MS_DAY
 
 
@@ -88,10 +91,12 @@ def parse_time(text: str) -> dt.datetime:
 
 
 def demo_days() -> list[dt.date]:
+    """DEMO_START .. DEMO_END inclusive (38 days)."""
     return [DEMO_START + dt.timedelta(days=i) for i in range((DEMO_END - DEMO_START).days + 1)]
 
 
 def perp_symbol(venue: str, asset: str) -> str:
+    """The venue's perpetual for an asset: BTCUSDT, BTC-USDT-SWAP, BTC-PERPETUAL, XBTUSD, BTC."""
     return PERP_SYMBOLS[venue][asset]
 
 
@@ -225,6 +230,7 @@ def annual_funding(seed: int, asset: str, t_ms: int) -> float:
 
 
 def funding_interval_hours(venue: str, asset: str) -> int:
+    """Hours between funding settlements of a venue's perpetual (8, 4 for Binance ETHUSDT, 1 hourly)."""
     return FUNDING_INTERVAL_H[(venue, asset)]
 
 
@@ -285,6 +291,7 @@ SQUEEZE_OI_DROP = 0.10
 
 
 def _oi_day_factor(seed: int, venue: str, asset: str, day: dt.date) -> float:
+    """A venue's day-to-day drift of open interest around its share."""
     return 1.0 + 0.025 * rng.normal(seed, "oi-day", venue, asset, day)
 
 

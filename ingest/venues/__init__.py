@@ -14,6 +14,15 @@ MODULES = {
     "deribit": "ingest.venues.deribit",
     "bitmex": "ingest.venues.bitmex",
     "hyperliquid": "ingest.venues.hyperliquid",
+    # reference aggregators (kind: aggregator): corroborate the venue sums in marts.headline_figures
+    "coinalyze": "ingest.venues.coinalyze",
+    "coinglass": "ingest.venues.coinglass",
+    # on-chain providers (kind: onchain): balances of the entity registry's addresses
+    "mempool_space": "ingest.onchain.mempool_space",
+    "blockstream": "ingest.onchain.blockstream",
+    "eth_rpc_a": "ingest.onchain.eth_rpc",
+    "eth_rpc_b": "ingest.onchain.eth_rpc",
+    "trongrid": "ingest.onchain.trongrid",
 }
 
 

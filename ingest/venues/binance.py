@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ingest.http import SourceError
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points  # a day without funding events is an outage
 from ingest.venues._paging import require_list
 
 SOURCE = "binance"
@@ -20,11 +21,12 @@ def perp_symbol(asset: str) -> str:
 
 def fetch_funding_rates(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        start = ctx.start_ms
+        start, seen = ctx.start_ms, 0
         while start < ctx.end_ms:
             rows = require_list(SOURCE, ctx.client.get_json("/fapi/v1/fundingRate", {
                 "symbol": perp_symbol(asset), "startTime": start, "endTime": ctx.end_ms - 1, "limit": PAGE}),
                 "fundingRate")
+            seen += len(rows)
             if not rows:
                 break
             last = max(int(r["fundingTime"]) for r in rows if isinstance(r, dict) and "fundingTime" in r)
@@ -33,10 +35,13 @@ def fetch_funding_rates(ctx: FetchContext) -> None:
             start = last + 1
             if len(rows) < PAGE:
                 break
+        require_points(SOURCE, f"fundingRate {asset}", seen)
 
 
 def fetch_funding_info(ctx: FetchContext) -> None:
-    require_list(SOURCE, ctx.client.get_json("/fapi/v1/fundingInfo"), "fundingInfo")
+    # hundreds of symbols are adjusted on the real venue: an empty list is an outage, not "all default"
+    require_points(SOURCE, "fundingInfo", len(require_list(SOURCE, ctx.client.get_json("/fapi/v1/fundingInfo"),
+                                                           "fundingInfo")))
 
 
 DATASETS = [
@@ -59,8 +64,9 @@ DATASETS = [
         fields=(
             Field("symbol", "$.symbol"),
             Field("funding_interval_hours", "$.fundingIntervalHours", "INTEGER", min=1, max=24),
-            Field("adjusted_cap", "$.adjustedFundingRateCap", "DOUBLE", required=False),
-            Field("adjusted_floor", "$.adjustedFundingRateFloor", "DOUBLE", required=False),
+            # always sent: required, so a renamed or dropped field is quarantined instead of loaded as null
+            Field("adjusted_cap", "$.adjustedFundingRateCap", "DOUBLE"),
+            Field("adjusted_floor", "$.adjustedFundingRateFloor", "DOUBLE"),
             Field("observed_date", "env:$.date", "DATE"),
         ),
         key=("symbol", "observed_date"),
@@ -68,3 +74,13 @@ DATASETS = [
         description="Symbols whose funding interval or cap is not the default, as observed on the run day",
     ),
 ]
+
+# Open interest, prices and options live in their own module (ingest/venues/binance_markets.py).
+from ingest.venues.binance_markets import DATASETS as _MARKET_DATASETS  # noqa: E402
+
+DATASETS += _MARKET_DATASETS
+
+# Liquidations arrive only over the websocket (ingest.stream lands them): ingest/venues/liquidations_ws.py.
+from ingest.venues.liquidations_ws import BINANCE as _LIQUIDATIONS_WS  # noqa: E402
+
+DATASETS.append(_LIQUIDATIONS_WS)

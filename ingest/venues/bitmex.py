@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ingest.http import SourceError
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points  # a day without funding events is an outage
 from ingest.venues._paging import require_list
 
 SOURCE = "bitmex"
@@ -28,6 +29,7 @@ def fetch_funding_rates(ctx: FetchContext) -> None:
             if len(rows) < PAGE:
                 break
             offset += len(rows)
+        require_points(SOURCE, f"funding {asset}", offset + len(rows))
 
 
 DATASETS = [
@@ -46,3 +48,13 @@ DATASETS = [
         description="Funding events of the perpetuals (interval encoded as a time after 2000-01-01)",
     ),
 ]
+
+# Open interest and prices live in their own module (ingest/venues/bitmex_markets.py).
+from ingest.venues.bitmex_markets import DATASETS as _MARKET_DATASETS  # noqa: E402
+
+DATASETS += _MARKET_DATASETS
+
+# Liquidations arrive only over the websocket (ingest.stream lands them): ingest/venues/liquidations_ws.py.
+from ingest.venues.liquidations_ws import BITMEX as _LIQUIDATIONS_WS  # noqa: E402
+
+DATASETS.append(_LIQUIDATIONS_WS)

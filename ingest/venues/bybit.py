@@ -9,6 +9,7 @@ from typing import Any
 
 from ingest.http import SourceError
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points  # a day without funding events is an outage
 from ingest.venues._paging import check_envelope, require_list
 
 SOURCE = "bybit"
@@ -29,11 +30,12 @@ def get_result(ctx: FetchContext, path: str, params: dict[str, Any]) -> dict[str
 
 def fetch_funding_rates(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        end = ctx.end_ms - 1
+        end, seen = ctx.end_ms - 1, 0
         while end >= ctx.start_ms:
             rows = require_list(SOURCE, get_result(ctx, "/v5/market/funding/history", {
                 "category": "linear", "symbol": perp_symbol(asset), "startTime": ctx.start_ms,
                 "endTime": end, "limit": PAGE}).get("list"), "result.list")
+            seen += len(rows)
             stamps = [int(r["fundingRateTimestamp"]) for r in rows
                       if isinstance(r, dict) and str(r.get("fundingRateTimestamp", "")).isdigit()]
             if len(rows) < PAGE or not stamps:
@@ -41,15 +43,18 @@ def fetch_funding_rates(ctx: FetchContext) -> None:
             if min(stamps) - 1 >= end:
                 raise SourceError(f"{SOURCE}: funding history paging did not move below {end}")
             end = min(stamps) - 1
+        require_points(SOURCE, f"funding history {asset}", seen)
 
 
 def fetch_instruments(ctx: FetchContext) -> None:
-    cursor = None
+    cursor, seen = None, 0
     for _ in range(50):  # a bound, not an expectation: the linear list is a few pages
         result = get_result(ctx, "/v5/market/instruments-info",
                             {"category": "linear", "limit": 1000, "cursor": cursor})
+        seen += len(result.get("list") or [])
         cursor = result.get("nextPageCursor") or None
         if not cursor:
+            require_points(SOURCE, "instruments-info", seen)  # no instruments listed: an outage
             return
     raise SourceError(f"{SOURCE}: instruments-info kept returning a cursor")
 
@@ -82,3 +87,13 @@ DATASETS = [
         description="Linear instruments as listed on the run day (funding interval, contract type)",
     ),
 ]
+
+# Open interest, prices and options live in their own module (ingest/venues/bybit_markets.py).
+from ingest.venues.bybit_markets import DATASETS as _MARKET_DATASETS  # noqa: E402
+
+DATASETS += _MARKET_DATASETS
+
+# Liquidations arrive only over the websocket (ingest.stream lands them): ingest/venues/liquidations_ws.py.
+from ingest.venues.liquidations_ws import BYBIT as _LIQUIDATIONS_WS  # noqa: E402
+
+DATASETS.append(_LIQUIDATIONS_WS)

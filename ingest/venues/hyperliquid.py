@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ingest.http import SourceError
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points  # a day without funding events is an outage
 from ingest.venues._paging import require_list
 
 SOURCE = "hyperliquid"
@@ -14,17 +15,19 @@ PAGE = 500
 
 def fetch_funding_rates(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        start = ctx.start_ms
+        start, seen = ctx.start_ms, 0
         while start < ctx.end_ms:
             rows = require_list(SOURCE, ctx.client.post_json("/info", {
                 "type": "fundingHistory", "coin": asset, "startTime": start, "endTime": ctx.end_ms - 1}),
                 "fundingHistory")
+            seen += len(rows)
             if len(rows) < PAGE:
                 break
             last = max(int(r["time"]) for r in rows if isinstance(r, dict) and "time" in r)
             if last + 1 <= start:
                 raise SourceError(f"{SOURCE}: fundingHistory paging did not advance")
             start = last + 1
+        require_points(SOURCE, f"fundingHistory {asset}", seen)
 
 
 DATASETS = [
@@ -42,3 +45,8 @@ DATASETS = [
         description="Hourly funding of the perpetuals",
     ),
 ]
+
+# Open interest and prices live in their own module (ingest/venues/hyperliquid_markets.py).
+from ingest.venues.hyperliquid_markets import DATASETS as _MARKET_DATASETS  # noqa: E402
+
+DATASETS += _MARKET_DATASETS

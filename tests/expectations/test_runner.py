@@ -96,6 +96,8 @@ def test_computed_bounds_are_recorded(good):
 def test_data_docs_and_gx_context_live_under_the_data_dir(good, data_dir):
     assert good["first"].docs_index == good["docs"] / "index.html"
     assert "marts.funding_rates" in (good["docs"] / "index.html").read_text()
+    # Validation pages are filed under the run date (GX run name).
+    assert list((good["docs"] / "validations" / "marts" / "funding_rates" / "table").glob("2026-11-26/*/*.html"))
     assert (data_dir / "gx" / "great_expectations.yml").exists()
     assert not (REPO / "gx").exists() and not (REPO / "expectations" / "gx").exists()
 
@@ -201,5 +203,6 @@ def test_cli_exit_codes(good, broken, capsys):
     assert main(["--date", RUN_DATE.isoformat(), "--db", str(good["db"]), "--suite", "marts.funding_daily",
                  "--no-write", "--docs-dir", str(good["docs"])]) == 0
     assert "freshness:date" in capsys.readouterr().out
-    assert main(["--date", RUN_DATE.isoformat(), "--db", str(broken[0]), "--suite", "marts.funding_rates",
+    assert main(["--date", RUN_DATE.isoformat(), "--db", str(broken[0]), "--suite", "raw.binance__funding_rates",
                  "--no-write", "--docs-dir", str(good["docs"])]) == 1
+    assert "1 error(s)" in capsys.readouterr().out

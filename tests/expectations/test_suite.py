@@ -53,3 +53,11 @@ def test_default_ids_name_the_columns():
     assert [c.name for c in suite.checks] == [
         "expect_compound_columns_to_be_unique:a,b", "expect_column_pair_values_to_be_equal:a,b",
         "expect_table_row_count_to_be_between:nonempty"]
+
+
+def test_cli_refuses_to_start_without_a_warehouse(tmp_path, capsys):
+    from expectations.__main__ import main
+
+    assert main(["--date", "2026-11-26", "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert main(["--date", "2026-11-26", "--db", str(tmp_path / "none.duckdb"), "--suite", "marts.nope"]) == 2
+    assert "unknown suite" in capsys.readouterr().err

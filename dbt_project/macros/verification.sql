@@ -1,0 +1,65 @@
+{#
+  config/tolerances.yml, read when the model runs: the one place the verification rules live.
+  The path goes through macros/ (the project's own directory even when cosmos links the project into a
+  temporary folder); DWH_TOLERANCES names another file (absolute, or relative to the project root).
+#}
+{% macro figure_rules() %}
+    {% if not execute %}{{ return({}) }}{% endif %}
+    {% set path = env_var('DWH_TOLERANCES', '') %}
+    {% if not path %}
+        {% set path = 'macros/../../config/tolerances.yml' %}
+    {% elif not path.startswith('/') %}
+        {% set path = 'macros/../../' ~ path %}
+    {% endif %}
+    {% set text = run_query("select content from read_text('" ~ path | replace("'", "''") ~ "')").columns[0].values()[0] %}
+    {% set doc = fromyaml(text) or {} %}
+    {{ return(doc.get('families') or {}) }}
+{% endmacro %}
+
+
+{# One row per figure with its family's rules; lists become comma-separated text. #}
+{% macro figure_rules_relation() -%}
+    {%- set rows = [] -%}
+    {%- for family, f in (figure_rules().items() | sort) -%}
+        {%- for name, r in ((f.get('figures') or {}).items() | sort) -%}
+            {%- do rows.append([family, name, r, f]) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if rows -%}
+    select * from (values
+    {%- for family, name, r, f in rows %}
+        ({{ dbt.string_literal(family) }}, {{ dbt.string_literal(name) }}, {{ dbt.string_literal(r.get('label', name)) }},
+         {{ dbt.string_literal(r.get('unit', '')) }}, cast({{ r.get('tolerance', 0) }} as double),
+         cast({{ r.get('floor', 0) }} as double), {{ dbt.string_literal((f.get('expected') or []) | join(',')) }},
+         {{ dbt.string_literal((f.get('references') or []) | join(',')) }},
+         {{ dbt.string_literal((f.get('inputs') or []) | join(',')) }}){% if not loop.last %},{% endif %}
+    {%- endfor %}
+    ) as t(family, figure, label, unit, tolerance, floor, expected, "references", inputs)
+    {%- else -%}
+    select cast(null as varchar) as family, cast(null as varchar) as figure, cast(null as varchar) as label,
+           cast(null as varchar) as unit, cast(null as double) as tolerance, cast(null as double) as floor,
+           cast(null as varchar) as expected, cast(null as varchar) as "references", cast(null as varchar) as inputs
+    where false
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  A source table that may not exist yet (an optional aggregator never loaded, a check table not yet
+  written): the table when it exists, else an empty stand-in with the given columns, so the views build
+  and simply have no rows.
+#}
+{% macro source_or_empty(source_name, table_name, columns) -%}
+    {%- set rel = source(source_name, table_name) -%}
+    {%- if execute and adapter.get_relation(database=rel.database, schema=rel.schema, identifier=rel.identifier) is none -%}
+    (select {% for name, type in columns.items() %}cast(null as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} where false)
+    {%- else -%}
+    {{ rel }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# Relative deviation of a reference from the warehouse's value; the floor keeps near-zero figures sane. #}
+{% macro relative_deviation(reference, value, floor) -%}
+    abs({{ reference }} - {{ value }}) / nullif(greatest(abs({{ value }}), {{ floor }}), 0)
+{%- endmacro %}

@@ -1,0 +1,130 @@
+-- Every headline figure with its provenance and a verification status (rules: config/tolerances.yml).
+-- A figure's independent sources are the warehouse's own value and each reference that reported a
+-- comparable one; a reference's deviation is |reference - warehouse| / max(|warehouse|, floor), both over
+-- the venues the reference covers. Status, the first that holds: unverified (no value, venues missing,
+-- an input stale or failing a check), disputed (a reference beyond tolerance), single_source (nothing to
+-- compare with), verified.
+{% set families = ['liquidations', 'open_interest', 'funding', 'options', 'holdings'] %}
+with unioned as (
+    -- by name: a family that judges its own sources (holdings) adds own_status, own_reason, own_independent
+    {% for family in families %}
+    select * from {{ ref('int_figures_' ~ family) }}
+    {% if not loop.last %}union all by name{% endif %}
+    {% endfor %}
+),
+
+candidates as (
+    select *, coalesce(entity, '') as entity_key from unioned
+),
+
+rules as (
+    select * from {{ ref('int_figure_rules_parsed') }}
+),
+
+checks as (
+    select * from {{ ref('int_figure_inputs_checked') }}
+),
+
+own as (
+    select c.*, r.family, r.label, r.unit, r.tolerance, r.floor, r."references"
+    from candidates as c
+    join rules as r using (figure)
+    where c.source = 'warehouse'
+),
+
+compared as (
+    select
+        c.date, c.figure, c.asset, c.entity_key, c.source, c.note,
+        case when c.value is not null and c.comparator is not null
+             then {{ relative_deviation('c.value', 'c.comparator', 'r.floor') }} end as deviation,
+        r.tolerance
+    from candidates as c
+    join rules as r using (figure)
+    where c.source <> 'warehouse'
+),
+
+by_figure as (
+    select
+        date, figure, asset, entity_key,
+        max(deviation) as max_deviation,
+        count(deviation) as compared,
+        string_agg(source, ',' order by source) filter (where deviation is not null) as compared_sources,
+        string_agg(source || ' differs by ' || printf('%.2f%%', deviation * 100)
+                   || ' (tolerance ' || printf('%.2f%%', tolerance * 100) || ')', '; ' order by source)
+            filter (where deviation > tolerance) as disputes,
+        string_agg(note, '; ' order by source) filter (where note is not null) as notes
+    from compared
+    group by date, figure, asset, entity_key
+),
+
+-- references the rules expect that reported nothing comparable
+absent as (
+    select o.date, o.figure, o.asset, o.entity_key,
+           string_agg(x.ref, ', ' order by x.ref) as sources
+    from own as o
+    cross join unnest(string_split(nullif(o."references", ''), ',')) as x(ref)
+    left join compared as c
+        on c.date = o.date and c.figure = o.figure and c.asset = o.asset and c.entity_key = o.entity_key
+        and c.source = x.ref and c.deviation is not null
+    where c.source is null
+    group by all
+),
+
+judged as (
+    select
+        o.*,
+        b.max_deviation,
+        coalesce(b.compared, 0) as compared,
+        b.compared_sources,
+        b.disputes,
+        b.notes,
+        a.sources as absent_references,
+        k.issues,
+        case
+            when o.value is null then 'unverified'
+            when o.reporting < o.expected_count then 'unverified'
+            when k.issues is not null then 'unverified'
+            when o.own_status is not null then o.own_status
+            when b.disputes is not null then 'disputed'
+            when coalesce(b.compared, 0) = 0 then 'single_source'
+            else 'verified'
+        end as verification_status
+    from own as o
+    left join by_figure as b using (date, figure, asset, entity_key)
+    left join absent as a using (date, figure, asset, entity_key)
+    left join checks as k on k.date = o.date and k.family = o.family
+)
+
+select
+    date,
+    figure,
+    asset,
+    entity,
+    label,
+    {{ round_significant('value') }} as value,  -- summation-order noise out (macros/numbers.sql)
+    unit,
+    cast(coalesce(len(string_split(nullif(contributors, ''), ',')), 0) as integer) as source_count,
+    coalesce(contributors, '') as sources,
+    round(reporting / nullif(expected_count, 0), 6) as coverage,
+    reporting || '/' || expected_count as coverage_text,
+    round(max_deviation, 8) as max_deviation,
+    tolerance,
+    cast(coalesce(own_independent, 1 + compared) as integer) as independent_sources,
+    coalesce(compared_sources, '') as compared_with,
+    verification_status,
+    concat_ws('; ',
+        case when value is null then coalesce(note, 'no value') end,
+        case when reporting < expected_count
+             then 'coverage ' || reporting || '/' || expected_count || ', missing: ' || missing end,
+        issues,
+        own_reason,
+        disputes,
+        case when verification_status = 'verified'
+             then 'agrees with ' || replace(compared_sources, ',', ', ') || ' within '
+                  || printf('%.2f%%', tolerance * 100) end,
+        case when absent_references is not null then 'no comparable figure from ' || absent_references end,
+        case when verification_status = 'single_source' and "references" = '' and own_status is null
+             then 'no independent source covers this figure: the warehouse''s value is the only one' end,
+        notes
+    ) as reason
+from judged

@@ -1,0 +1,1 @@
+{{ stg_eth_rpc_balances('eth_rpc_a') }}

@@ -1,0 +1,1 @@
+{{ stg_eth_rpc_blocks('eth_rpc_a') }}

@@ -1,0 +1,1 @@
+{{ stg_esplora_address_stats('mempool_space') }}

@@ -1,0 +1,1 @@
+{{ stg_esplora_address_txs('mempool_space') }}

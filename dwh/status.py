@@ -1,0 +1,155 @@
+"""`dwh status`: what ran, how fresh each source is, which checks fail, which figures are unverified.
+
+Reads the warehouse read-only. When a pipeline step holds the write lock, the mart sections fall
+back to the published snapshot (raw tables are not published, so the ingest sections say so).
+Each section is skipped while its table does not exist yet.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+# dbt's source freshness threshold (models/staging/_sources.yml: warn_after 36 hours).
+STALE_AFTER = dt.timedelta(hours=36)
+
+
+@dataclass
+class Section:
+    title: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    note: str | None = None
+
+
+@dataclass
+class Status:
+    origin: str  # what was read: the warehouse or the snapshot
+    sections: list[Section] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    return {(s, t) for s, t in con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+    ).fetchall()}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
+
+
+def _mart(tables: set[tuple[str, str]], name: str) -> str | None:
+    """The qualified name of a mart in the warehouse (schema marts) or the snapshot (schema main)."""
+    for schema in ("marts", "main"):
+        if (schema, name) in tables:
+            return f'{schema}."{name}"'
+    return None
+
+
+def _runs_section(con, tables) -> Section | None:
+    if ("staging", "stg_ingest__runs") in tables:
+        src = "staging.stg_ingest__runs"
+    elif ("raw", "ingest_runs") in tables:
+        src = "raw.ingest_runs"
+    else:
+        return None
+    rows = con.execute(f"""
+        WITH latest AS (
+            SELECT * FROM {src}
+            QUALIFY row_number() OVER (PARTITION BY source, dataset ORDER BY date DESC, started_at DESC) = 1
+        )
+        SELECT source, max(date) AS last_date,
+               count(*) FILTER (WHERE status = 'ok') AS datasets_ok,
+               count(*) FILTER (WHERE status <> 'ok') AS datasets_failed,
+               string_agg(CASE WHEN status <> 'ok' THEN dataset END, ', ' ORDER BY dataset) AS failed,
+               strftime(max(finished_at) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') AS finished_utc
+        FROM latest GROUP BY source ORDER BY source""").fetchall()  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    return Section("Last ingest run per source (latest date per dataset)",
+                   ["source", "last date", "ok", "failed", "failed datasets", "finished (UTC)"], rows)
+
+
+def _freshness_section(con, tables, now: dt.datetime) -> Section | None:
+    raw = sorted(t for s, t in tables if s == "raw" and "__" in t and "_fetched_at" in _columns(con, "raw", t))
+    if not raw:
+        return None
+    union = " UNION ALL ".join(
+        f"SELECT '{t.split('__', 1)[0]}' AS source, max(_fetched_at) AS fetched, max(_date) AS day, count(*) AS n "
+        f'FROM raw."{t}"' for t in raw)  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    rows = con.execute(f"""
+        SELECT source, max(day) AS latest_day, max(fetched) AS last_fetch, sum(n) AS rows_total
+        FROM ({union}) GROUP BY source ORDER BY source""").fetchall()  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    out = []
+    for source, day, fetched, n in rows:
+        if fetched is None:
+            out.append((source, day, None, None, n, "no data"))
+            continue
+        age = now - fetched.astimezone(dt.timezone.utc)
+        hours = round(age.total_seconds() / 3600, 1)
+        out.append((source, day, fetched.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"), hours, n,
+                    "stale" if age > STALE_AFTER else "fresh"))
+    return Section(f"Freshness per source (stale after {int(STALE_AFTER.total_seconds() // 3600)} h)",
+                   ["source", "latest day", "last fetch (UTC)", "age h", "rows", "state"], out)
+
+
+def _checks_section(con, tables) -> Section | None:
+    name = _mart(tables, "data_quality_results")
+    if not name:
+        return None
+    rows = con.execute(f"""
+        SELECT run_date, suite, expectation, status, severity, observed_value FROM {name}
+        WHERE run_date = (SELECT max(run_date) FROM {name}) AND status IN ('failed', 'error')
+        ORDER BY severity, suite, expectation""").fetchall()  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    total = con.execute(f"SELECT max(run_date), count(*) FROM {name} "
+                        f"WHERE run_date = (SELECT max(run_date) FROM {name})").fetchone()  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    note = f"{len(rows)} of {total[1]} checks failing on the run of {total[0]}" if total[0] else "no checks recorded"
+    return Section("Failing checks (latest validation run)",
+                   ["run date", "suite", "expectation", "status", "severity", "observed"], rows, note)
+
+
+def _unverified_section(con, tables) -> Section | None:
+    name = _mart(tables, "headline_figures")
+    if not name:
+        return None
+    cols = _columns(con, *name.replace('"', "").split("."))
+    wanted = [c for c in ("date", "figure", "asset", "entity", "value", "unit", "verification_status", "reason")
+              if c in cols]
+    rows = con.execute(f"""
+        SELECT {', '.join(wanted)} FROM {name}
+        WHERE date = (SELECT max(date) FROM {name}) AND coalesce(verification_status, '') <> 'verified'
+        ORDER BY figure""").fetchall()  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    return Section("Figures not verified (latest day)", wanted, rows,
+                   None if rows else "every figure of the latest day is verified")
+
+
+def collect(warehouse: Path, snapshot: Path, now: dt.datetime | None = None) -> Status:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        if not warehouse.exists():
+            raise FileNotFoundError(warehouse)
+        con = duckdb.connect(str(warehouse), read_only=True)
+        status = Status(origin=f"warehouse {warehouse}")
+    except (FileNotFoundError, duckdb.IOException) as exc:
+        if not snapshot.exists():
+            raise FileNotFoundError(
+                f"no warehouse at {warehouse} and no snapshot at {snapshot}: run the pipeline first") from exc
+        con = duckdb.connect(str(snapshot), read_only=True)
+        reason = "is locked by a running step" if warehouse.exists() else "does not exist"
+        status = Status(origin=f"snapshot {snapshot}",
+                        notes=[f"the warehouse {reason}; ingest runs and freshness need it (raw is not published)"])
+    with con:
+        tables = _tables(con)
+        builders = [lambda: _runs_section(con, tables), lambda: _freshness_section(con, tables, now),
+                    lambda: _checks_section(con, tables), lambda: _unverified_section(con, tables)]
+        for build in builders:
+            section = build()
+            if section is not None:
+                status.sections.append(section)
+    if not status.sections:
+        status.notes.append("nothing to report yet: no ingest runs, checks or figures in the warehouse")
+    return status

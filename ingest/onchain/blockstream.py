@@ -1,0 +1,4 @@
+"""Blockstream's Esplora API (https://blockstream.info/api): see ingest.onchain.esplora."""
+from ingest.onchain.esplora import DATASETS
+
+__all__ = ["DATASETS"]

@@ -1,0 +1,81 @@
+"""CoinGlass API v4 (reference aggregator): coin-level liquidations, open interest and funding.
+
+Every answer is {"code", "msg", "data"}; code "0" is success, anything else raises. The key goes in the
+`CG-API-KEY` header (sources.yml `api_key_header`). Liquidations are summed over the exchanges named in
+`exchange_list` (sources.yml `liquidation_venues`, so the sum covers what the warehouse sums); open interest
+is CoinGlass's all-exchange aggregate in USD; funding is the open-interest-weighted rate in percent per
+8 hours, hourly (the day's figure is the mean of its hours).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._paging import check_envelope, require_list
+from ingest.venues._perps import VENUES
+
+SOURCE = "coinglass"
+EXCHANGE_NAMES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "deribit": "Deribit", "bitmex": "Bitmex",
+                  "hyperliquid": "Hyperliquid"}
+
+
+def get_data(ctx: FetchContext, path: str, params: dict[str, Any]) -> list[Any]:
+    body = check_envelope(SOURCE, ctx.client.get_json(path, params), code_key="code", ok="0", msg_key="msg")
+    return require_list(SOURCE, body.get("data"), f"{path} data")
+
+
+def fetch_per_asset(path: str, interval: str, extra=None):
+    def fetch(ctx: FetchContext) -> None:
+        for asset in ctx.source.assets:
+            params = {"symbol": asset, "interval": interval, "start_time": ctx.start_ms,
+                      "end_time": ctx.end_ms - 1, "limit": 1000}
+            get_data(ctx, path, {**params, **(extra(ctx) if extra else {})})  # not Django's QuerySet.extra  # nosec B610
+    return fetch
+
+
+def exchange_list(ctx: FetchContext) -> dict[str, str]:
+    venues = ctx.source.extra.get("liquidation_venues") or VENUES
+    return {"exchange_list": ",".join(EXCHANGE_NAMES[v] for v in venues if v in EXCHANGE_NAMES)}
+
+
+_META = (
+    Field("symbol", "env:$.params.symbol"),
+    Field("interval", "env:$.params.interval"),
+    Field("time_ms", "$.time", "BIGINT"),
+)
+_KEY = ("symbol", "interval", "time_ms")
+
+
+def _ohlc(lo: float | None, hi: float | None) -> tuple[Field, ...]:
+    return tuple(Field(name, f"$.{name}", "DOUBLE", min=lo, max=hi) for name in ("open", "high", "low", "close"))
+
+
+DATASETS = [
+    Dataset(
+        name="liquidation_history",
+        records="$.data",
+        fields=(*_META,
+                Field("exchange_list", "env:$.params.exchange_list"),
+                Field("long_usd", "$.aggregated_long_liquidation_usd", "DOUBLE", min=0),
+                Field("short_usd", "$.aggregated_short_liquidation_usd", "DOUBLE", min=0)),
+        key=_KEY,
+        fetch=fetch_per_asset("/api/futures/liquidation/aggregated-history", "1d", exchange_list),
+        description="USD of long and short positions liquidated per coin and UTC day over the listed exchanges",
+    ),
+    Dataset(
+        name="open_interest_history",
+        records="$.data",
+        fields=(*_META, Field("unit", "env:$.params.unit"), *_ohlc(0, None)),
+        key=_KEY,
+        fetch=fetch_per_asset("/api/futures/open-interest/aggregated-history", "1d", lambda ctx: {"unit": "usd"}),
+        description="All-exchange open interest per coin and UTC day in USD (close = state at the next 00:00 UTC)",
+    ),
+    Dataset(
+        name="funding_oi_weighted",
+        records="$.data",
+        fields=(*_META, *_ohlc(-10, 10)),
+        key=_KEY,
+        fetch=fetch_per_asset("/api/futures/funding-rate/oi-weight-history", "1h"),
+        description="Open-interest-weighted funding per coin and hour, percent per 8 hours",
+    ),
+]

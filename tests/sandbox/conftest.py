@@ -1,0 +1,35 @@
+"""Fixtures for the sandbox's own tests: an in-process server and the shared API samples."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.market import DEFAULT_NOW
+from sandbox.server import SandboxServer
+from tests.sandbox._helpers import SAMPLES_DIR
+
+
+@pytest.fixture(scope="module")
+def sb():
+    """A sandbox on a free port, clock at 2026-11-27T00:30Z, rate limits off (tests fire fast)."""
+    with SandboxServer(seed=7, clock=DEFAULT_NOW, rate_limit_scale=0) as server:
+        yield server
+
+
+@pytest.fixture()
+def client(sb):
+    sb.clear_faults()
+    sb.set_clock(DEFAULT_NOW)
+    with httpx.Client(base_url=sb.url, timeout=10) as c:
+        yield c
+    sb.clear_faults()
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    if not SAMPLES_DIR.is_dir():
+        pytest.skip(f"API samples not available at {SAMPLES_DIR}")
+    return SAMPLES_DIR
+

@@ -1,0 +1,22 @@
+"""Fixtures of the verification tests: an in-process sandbox (aggregators included) and placeholder keys."""
+from __future__ import annotations
+
+import pytest
+
+from sandbox.market import DEFAULT_NOW
+from sandbox.server import SandboxServer
+
+KEY_ENVS = ("COINALYZE_API_KEY", "COINGLASS_API_KEY")
+
+
+@pytest.fixture(scope="module")
+def sb():
+    """A sandbox on a free port, clock at 2026-11-27T00:30Z, rate limits off."""
+    with SandboxServer(seed=7, clock=DEFAULT_NOW, rate_limit_scale=0) as server:
+        yield server
+
+
+@pytest.fixture()
+def aggregator_keys(monkeypatch):
+    for name in KEY_ENVS:
+        monkeypatch.setenv(name, "test-placeholder")
