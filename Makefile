@@ -23,6 +23,7 @@ help:
 	@echo "make airflow-ui - Airflow (UI, scheduler, dag-processor, triggerer) on 127.0.0.1:$(AIRFLOW_PORT); password: AIRFLOW_ADMIN_PASSWORD or generated into \$$AIRFLOW_HOME"
 	@echo "make docs   - dbt docs generate (catalog + lineage) and serve them on 127.0.0.1:$(DOCS_PORT)"
 	@echo "make dashboard - the Superset dashboard over the published snapshot on 127.0.0.1:$(DASHBOARD_PORT)"
+	@echo "make bench  - a year of synthetic history at scale; report in \$$DWH_DATA_DIR/reports/bench.json"
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || command -v python3) -m venv $(VENV)
@@ -97,3 +98,11 @@ system-deps:
 
 airflow-ui: install manifest
 	AIRFLOW_PORT=$(AIRFLOW_PORT) bash scripts/airflow_ui.sh
+
+# ---- benchmark (bench/, README "Benchmark"): a year of synthetic history through landing, load and dbt ----
+# Not part of `make test` (tests/bench runs it at a tiny scale). BENCH_ARGS=--days 30 for a quicker look.
+BENCH_ARGS ?=
+.PHONY: bench
+
+bench: install manifest
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

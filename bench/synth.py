@@ -123,8 +123,12 @@ class Shift:
         o = _OPTION.match(s)
         if o:
             return f"{o['head']}{self.expiry(o['expiry'])}-{o['strike']}-{o['cp']}"
-        if len(s) == 6 and s.isdigit():  # a bare expiry (Binance's `expiration` parameter)
-            return self.expiry(s)
+        if len(s) == 6 and s.isdigit():  # a bare expiry (Binance's `expiration` parameter), if it is a date
+            try:
+                d = dt.datetime.strptime(s, "%y%m%d").date()
+            except ValueError:
+                return s
+            return self.expiry(s) if abs((d - TEMPLATE_DAY).days) <= 400 else s
         return s
 
     def __call__(self, value: Any) -> Any:

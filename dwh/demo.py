@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     pipeline.validate(end, fail_on_error=False)
     print("verifying headline figures (dbt build, tag:verification) ...", flush=True)
     pipeline.verify(end)
+    pipeline.validate_figures(end, fail_on_error=False)
     from dwh.summary import day_summary, print_summary
 
     brief = pipeline.brief(end)

@@ -55,9 +55,10 @@ def scenario(base: Path, name: str, landing: Path, *, copy: bool = False) -> Pat
 
 
 def env_for(data: Path, sources_file: Path) -> dict[str, str]:
-    env = dict(os.environ, DWH_DATA_DIR=str(data), DWH_SOURCES=str(sources_file),
-               DBT_PROFILES_DIR=str(DBT_DIR), PYTHONPATH=str(PROJECT_ROOT))
-    return env
+    # a target and log dir of its own: other dbt runs (other tests, other engineers) share dbt_project/target
+    return dict(os.environ, DWH_DATA_DIR=str(data), DWH_SOURCES=str(sources_file), DBT_PROFILES_DIR=str(DBT_DIR),
+                DBT_TARGET_PATH=str(data / "dbt-target"), DBT_LOG_PATH=str(data / "dbt-logs"),
+                PYTHONPATH=str(PROJECT_ROOT))
 
 
 def load_command(days: list[dt.date]) -> list[str]:

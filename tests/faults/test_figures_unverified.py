@@ -26,6 +26,8 @@ def build(root, data, monkeypatch) -> dict[tuple, tuple]:
         # stream datasets too: dbt reads their (empty) tables
         load_day(con, root, DAY, {s: datasets_for(s) for s in MODULES})
     monkeypatch.setenv("DWH_DATA_DIR", str(data))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(data / "dbt-target"))  # not the shared dbt_project/target
+    monkeypatch.setenv("DBT_LOG_PATH", str(data / "dbt-logs"))
     run_dbt(["build", *MODELS_ONLY, "--vars", f"{{run_date: '{DAY.isoformat()}'}}"])
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         if not con.execute("SELECT count(*) FROM information_schema.tables "

@@ -248,6 +248,9 @@ def test_image_is_built_from_the_official_airflow_image(compose):
     assert re.search(rf"^FROM apache/airflow:{re.escape(airflow_pin)}-python3\.11\s*$", dockerfile, re.M)
     assert "pip install --no-cache-dir -r /opt/dwh/requirements.lock" in dockerfile
     assert f"apache-airflow=={airflow_pin}" in (ROOT / "requirements.lock").read_text().split()
+    # The build context is the repository root: secrets and local state must stay out of the image.
+    ignored = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().split()
+    assert {".env", ".venv", "data", ".git"} <= set(ignored)
 
 
 def test_interpolation_helper_follows_compose_rules():

@@ -1,5 +1,5 @@
 """The DAG runs the verification after validation: freshness before the main dbt build, the models tagged
-`verification` only in a second group that waits for `validate`, then the brief, then publish."""
+`verification` only in a second group that waits for `validate`, then GX on the figures, the brief, publish."""
 from __future__ import annotations
 
 import json
@@ -61,6 +61,7 @@ def test_the_main_build_leaves_the_verification_models_out(tasks):
     assert "validate" not in {u for t in main for u in upstream_closure(tasks, t)}
 
 
-def test_brief_runs_after_the_verification_build_and_before_publish(tasks):
-    assert any(t.startswith("dbt_verification.") for t in upstream_closure(tasks, "brief"))
+def test_figures_are_checked_then_briefed_then_published(tasks):
+    assert any(t.startswith("dbt_verification.") for t in upstream_closure(tasks, "validate_figures"))
+    assert "validate_figures" in upstream_closure(tasks, "brief")
     assert "brief" in upstream_closure(tasks, "publish")

@@ -1,0 +1,42 @@
+"""Small measuring tools: wall time and peak resident memory of this process and its children."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psutil
+
+
+class Peak:
+    """Wall time of a block and the peak RSS of this process tree during it (sampled every 0.1 s)."""
+
+    def __init__(self, name: str, results: dict[str, Any]):
+        self.name, self.results = name, results
+        self._stop = threading.Event()
+        self.peak_self = self.peak_tree = 0
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                own = me.memory_info().rss
+                tree = own + sum(c.memory_info().rss for c in me.children(recursive=True))
+            except psutil.Error:
+                continue
+            self.peak_self, self.peak_tree = max(self.peak_self, own), max(self.peak_tree, tree)
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> "Peak":
+        self.started = time.perf_counter()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.seconds = time.perf_counter() - self.started
+        self.results[self.name] = {"seconds": round(self.seconds, 3),
+                                   "peak_rss_mb": round(self.peak_tree / 2**20, 1),
+                                   "peak_rss_self_mb": round(self.peak_self / 2**20, 1)}
