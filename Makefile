@@ -39,8 +39,9 @@ install: $(VENV)/.installed
 manifest: install
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 
+# Two workers: most of the suite waits on sandboxes, subprocesses and backoff, not on a core.
 test: system-deps install manifest dashboard-install
-	$(BIN)/python -m pytest -q -ra
+	$(BIN)/python -m pytest -q -ra -n 2 --dist loadgroup --durations=25
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -31,15 +31,16 @@
     {%- set k = keys | join(', ') -%}
     with chain as (
         select {{ k }}, strike,
-               sum(case when option_type = 'call' then open_interest_coins else 0 end) as call_oi,
-               sum(case when option_type = 'put' then open_interest_coins else 0 end) as put_oi
+               -- exact sums (macros/numbers.sql): max pain must not move with the order rows arrive in
+               {{ exact_sum("case when option_type = 'call' then open_interest_coins else 0 end", 10) }} as call_oi,
+               {{ exact_sum("case when option_type = 'put' then open_interest_coins else 0 end", 10) }} as put_oi
         from {{ chain }}
         group by {{ k }}, strike
     ),
     payouts as (
         select {% for c in keys %}settle.{{ c }}, {% endfor %}settle.strike as settle_strike,
-               sum(held.call_oi * greatest(settle.strike - held.strike, 0)
-                   + held.put_oi * greatest(held.strike - settle.strike, 0)) as payout
+               {{ exact_sum("held.call_oi * greatest(settle.strike - held.strike, 0)
+                   + held.put_oi * greatest(held.strike - settle.strike, 0)", 10) }} as payout
         from chain as settle
         join chain as held on {% for c in keys %}held.{{ c }} = settle.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}
         group by {% for c in keys %}settle.{{ c }}, {% endfor %}settle.strike
@@ -50,7 +51,8 @@
         qualify row_number() over (partition by {{ k }} order by payout, settle_strike) = 1
     ),
     totals as (
-        select {{ k }}, sum(call_oi) as call_oi, sum(put_oi) as put_oi, count(*) as strikes
+        select {{ k }}, {{ exact_sum('call_oi', 10) }} as call_oi, {{ exact_sum('put_oi', 10) }} as put_oi,
+               count(*) as strikes
         from chain
         group by {{ k }}
     )

@@ -7,3 +7,14 @@
     case when {{ x }} is null or {{ x }} = 0 or not isfinite({{ x }}) then {{ x }}
          else round({{ x }}, cast({{ digits }} - 1 - floor(log10(abs({{ x }}))) as integer)) end
 {%- endmacro %}
+
+
+{#
+  A sum of doubles that does not depend on row order: added as DECIMAL(38, scale), exactly, then back to
+  double. For amounts already rounded to `scale` decimals (notional_usd is rounded to 6 in staging) it is
+  the exact sum; a plain double sum changes in its last bits with the order rows arrive in (a reload, an
+  incremental build, parallel threads), and then its rounding can flip.
+#}
+{% macro exact_sum(x, scale=6, filter=none) -%}
+    cast(sum(cast({{ x }} as decimal(38, {{ scale }}))){% if filter %} filter (where {{ filter }}){% endif %} as double)
+{%- endmacro %}

@@ -21,7 +21,7 @@ def build_warehouse(path: Path, end: dt.date = RUN_DATE, days: int = 8) -> Path:
     con.execute("CREATE TABLE raw.binance__funding_rates (symbol VARCHAR, funding_rate DOUBLE, _key VARCHAR, "
                 "_record JSON, _date DATE, _file VARCHAR, _fetched_at TIMESTAMPTZ)")
     con.execute("CREATE TABLE marts.funding_rates (exchange VARCHAR, symbol VARCHAR, asset VARCHAR, "
-                "funding_time TIMESTAMPTZ, rate DOUBLE, interval_hours DOUBLE, annualized_rate DOUBLE)")
+                "funding_time TIMESTAMP, rate DOUBLE, interval_hours DOUBLE, annualized_rate DOUBLE)")
     rates, raw = [], []
     for i in range(days):
         day = end - dt.timedelta(days=days - 1 - i)

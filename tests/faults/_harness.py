@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
+import pytest
 import yaml
 
 from ingest.config import load_sources
@@ -44,7 +44,7 @@ KEY_PLACEHOLDER = "sandbox-placeholder-key"  # the sandbox accepts any key
 CURSOR_PARAMS = {"startTime", "endTime", "before", "after", "start", "cursor", "start_timestamp", "end_timestamp",
                  "limit", "count"}
 
-log = logging.getLogger(__name__)
+MATRIX_TABLE = pytest.StashKey[str]()  # the printed table, handed to the terminal summary
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from dwh.dbt import DBT_DIR, dbt_executable
 from dwh.integrity import table_hashes
-from ingest.config import PROJECT_ROOT, load_sources
+from ingest.config import PROJECT_ROOT
 from ingest.run import ingest_source
 from tests.faults._harness import CLIENT, rest_datasets
 
@@ -122,10 +122,3 @@ def warehouse(data: Path) -> Path:
 
 def mart_hashes(data: Path) -> dict[str, str]:
     return table_hashes(warehouse(data), "marts", exclude=RUN_METADATA)
-
-
-def key_envs_set(sources_file: Path, placeholder: str) -> None:
-    for s in load_sources(sources_file).values():
-        env = s.extra.get("api_key_env")
-        if env and not os.environ.get(env):
-            os.environ[env] = placeholder

@@ -6,7 +6,14 @@ import os
 import pytest
 
 from dwh.sandbox_proc import running_sandbox, sandbox_sources_file
-from tests.faults._harness import KEY_PLACEHOLDER, Matrix, key_envs
+from tests.faults._harness import KEY_PLACEHOLDER, MATRIX_TABLE, Matrix, key_envs
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    text = config.stash.get(MATRIX_TABLE, None)
+    if text:
+        terminalreporter.section("fault matrix")
+        terminalreporter.write_line(text)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults._harness import BY_NAME, PAIRS, known_gaps, summarise, table, verdicts, write_report
+from tests.faults._harness import BY_NAME, MATRIX_TABLE, PAIRS, known_gaps, summarise, table, verdicts, write_report
 
 pytestmark = pytest.mark.slow
 
@@ -19,12 +19,8 @@ def results(matrix, request):
     yield collected
     summary = summarise(collected, matrix)
     path = write_report(summary, matrix.workdir / "fault_matrix.json")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    text = table(summary) + f"\nreport: {path}"
-    if reporter is not None:
-        reporter.write_line("\n" + text)
-    else:
-        print(text)
+    # printed in the terminal summary (tests/faults/conftest.py), after pytest's own report
+    request.config.stash[MATRIX_TABLE] = table(summary) + f"\nreport: {path}"
 
 
 def test_every_rest_dataset_is_covered(matrix):

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from dwh.sandbox_proc import running_sandbox, sandbox_sources_file
-from tests.ops.harness import DAG_ID, ROOT, ProcessGroup, free_port, port_open, require_manifest, wait_for
+from tests.ops.harness import (DAG_ID, ROOT, ProcessGroup, free_port, port_open, require_manifest, task_log_tails,
+                               wait_for)
 
 RUN_DATE = "2026-11-26"
 RUN_ID = "ui_test"
@@ -121,7 +122,9 @@ def test_airflow_ui_shows_a_successful_run(tmp_path, monkeypatch):
             timings["run"] = time.monotonic() - t0
             tis = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances?limit=500")["task_instances"]
             states = {t["task_id"]: t["state"] for t in tis}
-            assert state == "success", f"run {state}: {states}\n{group.logs()}"
+            failed = sorted(t for t, st in states.items() if st != "success")
+            assert state == "success", (f"run {state}; not successful: {failed}\n"
+                                        f"{task_log_tails(tmp_path / 'airflow', RUN_ID, failed)}")
             dbt_tasks = sorted(t for t in states if t.startswith("dbt") and "." in t)
             assert dbt_tasks, f"cosmos rendered no dbt tasks: {sorted(states)}"
 

@@ -5,10 +5,14 @@
 -- feed stamping the fill rather than the order). The REST row stays (its id, channel 'rest'). Pairs are
 -- one to one: a websocket row is matched to the nearest REST row that has it as its own nearest, so
 -- two genuine identical liquidations a moment apart are not folded into one.
+-- Incremental by day range (macros/incremental.sql): a daily run redoes the last days only, not the year.
+{{ config(materialized='incremental', incremental_strategy='replace_from', rebuild_inputs='int_liquidations_unioned',
+          on_schema_change='fail') }}
 {% set window_ms = var('liquidation_match_window_ms', 2000) %}
 with valid as (
     select * from {{ ref('int_liquidations_unioned') }}
-    where asset is not null
+    where {{ rebuild_filter(ref('int_liquidations_unioned')) }}
+        and asset is not null
         and liquidation_id is not null
         and side in ('long', 'short')
         and price > 0

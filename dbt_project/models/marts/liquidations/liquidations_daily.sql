@@ -18,9 +18,9 @@ daily as (
     select
         date,
         asset,
-        sum(long_usd) as long_usd,
-        sum(short_usd) as short_usd,
-        sum(total_usd) as total_usd,
+        {{ exact_sum('long_usd') }} as long_usd,  -- exact: order-independent (macros/numbers.sql)
+        {{ exact_sum('short_usd') }} as short_usd,
+        {{ exact_sum('total_usd') }} as total_usd,
         count(*) filter (where events > 0) as exchanges_reporting,
         string_agg(exchange, ',' order by exchange) filter (where events > 0) as sources
     from by_exchange

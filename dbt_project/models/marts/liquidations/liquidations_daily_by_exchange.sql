@@ -40,9 +40,10 @@ totals as (
         date,
         asset,
         exchange,
-        sum(notional_usd) filter (where side = 'long') as long_usd,
-        sum(notional_usd) filter (where side = 'short') as short_usd,
-        sum(notional_usd) as total_usd,
+        -- exact sums (macros/numbers.sql): a rerun or a backfill gives the same totals to the last bit
+        {{ exact_sum('notional_usd', filter="side = 'long'") }} as long_usd,
+        {{ exact_sum('notional_usd', filter="side = 'short'") }} as short_usd,
+        {{ exact_sum('notional_usd') }} as total_usd,
         count(*) as events
     from events
     group by date, asset, exchange
