@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
-import pytest
 import yaml
 
 from ingest.config import load_sources
@@ -44,7 +43,7 @@ KEY_PLACEHOLDER = "sandbox-placeholder-key"  # the sandbox accepts any key
 CURSOR_PARAMS = {"startTime", "endTime", "before", "after", "start", "cursor", "start_timestamp", "end_timestamp",
                  "limit", "count"}
 
-MATRIX_TABLE = pytest.StashKey[str]()  # the printed table, handed to the terminal summary
+MATRIX_TABLE = "fault_matrix_table.txt"  # the printed table, handed to the terminal summary
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from tests.faults._harness import KEY_PLACEHOLDER, MATRIX_TABLE, Matrix, key_env
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    text = config.stash.get(MATRIX_TABLE, None)
-    if text:
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    for path in sorted(factory.getbasetemp().rglob(MATRIX_TABLE)):  # workers' basetemps sit below ours
         terminalreporter.section("fault matrix")
-        terminalreporter.write_line(text)
+        terminalreporter.write_line(path.read_text())
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ import pytest
 from tests.faults._pipeline import DAYS, dbt_build, dbt_command, kill_when, load, load_command, mart_hashes, \
     scenario, warehouse
 
-pytestmark = pytest.mark.slow
+# one xdist worker per group: the modules of a group share their session fixtures (sandbox, clean day)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-history")]
 LOAD_MARKER = "ingest.load loaded "  # logged after each dataset's commit
 DBT_MARKER = "OK created sql table model marts."
 

@@ -10,17 +10,19 @@ import pytest
 
 from tests.faults._harness import BY_NAME, MATRIX_TABLE, PAIRS, known_gaps, summarise, table, verdicts, write_report
 
-pytestmark = pytest.mark.slow
+# one xdist worker per group: the modules of a group share their session fixtures (sandbox, clean day)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-matrix")]
 
 
 @pytest.fixture(scope="module")
-def results(matrix, request):
+def results(matrix, tmp_path_factory):
     collected: dict = {}
     yield collected
     summary = summarise(collected, matrix)
     path = write_report(summary, matrix.workdir / "fault_matrix.json")
-    # printed in the terminal summary (tests/faults/conftest.py), after pytest's own report
-    request.config.stash[MATRIX_TABLE] = table(summary) + f"\nreport: {path}"
+    # printed in the terminal summary (tests/faults/conftest.py), from a file: under xdist the summary is the
+    # controller's, and this runs on a worker
+    (tmp_path_factory.getbasetemp() / MATRIX_TABLE).write_text(table(summary) + f"\nreport: {path}\n")
 
 
 def test_every_rest_dataset_is_covered(matrix):
