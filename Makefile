@@ -41,7 +41,7 @@ manifest: install
 
 # Two workers: most of the suite waits on sandboxes, subprocesses and backoff, not on a core.
 test: system-deps install manifest dashboard-install
-	$(BIN)/python -m pytest -q -ra -n 2 --dist loadgroup --durations=25
+	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --durations=25
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -33,14 +33,3 @@ def sandbox_sources(sandbox, data_dir, monkeypatch) -> Path:
     monkeypatch.setenv("DWH_SOURCES", str(path))
     sandbox.clear_faults()
     return path
-
-
-def pytest_collection_modifyitems(config, items):
-    """Group tests for `pytest -n 2 --dist loadgroup` (make test): every test that reads the demo
-    warehouse runs on one worker, so the session's demo is built once; other tests stay with their
-    module, so module-scoped fixtures are built once too."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        uses_demo = {"demo_dir", "demo_db"} & set(getattr(item, "fixturenames", ()))
-        item.add_marker(pytest.mark.xdist_group(name="demo" if uses_demo else item.nodeid.split("::")[0]))

@@ -1,6 +1,7 @@
 """The demo warehouse, built once per session through `python -m dwh.demo`, as a user would."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -12,14 +13,26 @@ from tests.conftest import PROJECT
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("demo") / "data"
-    env = dict(os.environ, DWH_DATA_DIR=str(data))
-    env.pop("DWH_SOURCES", None)
-    proc = subprocess.run([sys.executable, "-m", "dwh.demo"], cwd=PROJECT, env=env, text=True,
-                          capture_output=True, timeout=1800)
-    (data / "demo_output.txt").write_text(proc.stdout + proc.stderr)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+def demo_dir(tmp_path_factory, worker_id) -> Path:
+    # Under pytest-xdist every worker has its own basetemp below a shared one: the first worker to
+    # get here builds the demo there, the others wait on the lock and read the same warehouse.
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    data = root / "demo" / "data"
+    with open(root / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rc_file = root / "demo" / "returncode"
+        if not rc_file.exists():
+            data.mkdir(parents=True, exist_ok=True)
+            env = dict(os.environ, DWH_DATA_DIR=str(data))
+            env.pop("DWH_SOURCES", None)
+            proc = subprocess.run([sys.executable, "-m", "dwh.demo"], cwd=PROJECT, env=env, text=True,
+                                  capture_output=True, timeout=2400)
+            (data / "demo_output.txt").write_text(proc.stdout + proc.stderr)
+            rc_file.write_text(str(proc.returncode))
+    output = (data / "demo_output.txt").read_text()
+    assert rc_file.read_text() == "0", output[-6000:]
     return data
 
 
