@@ -14,9 +14,14 @@ transactions inside [D 00:00, D+1 00:00). Every row keeps the day fetched (`fetc
 The snapshots are read first and the histories second; a transaction confirmed in between makes the
 history newer than the snapshot. dbt detects this where the history reaches the address's first
 transaction (the count exceeds `tx_count`); for long histories the cross-provider check catches it.
+
+An empty first history page is what an address that never transacted answers, and what a lost page
+looks like. The snapshots, read first in the same run, tell the two apart: an address whose `tx_count`
+is above 0 must show a transaction, or its history fails (the dataset with it).
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ingest.http import SourceError
@@ -26,6 +31,9 @@ from ingest.spec import Dataset, FetchContext, Field
 
 PAGE = 25  # Esplora's fixed page size for /txs/chain
 DEFAULT_MAX_PAGES = 40  # a bound on one address's history per run; dbt sees the gap if it is reached
+# (base URL, day) -> address -> chain_stats.tx_count, filled by fetch_address_stats for address_txs. Shared
+# in memory, not asked again: a snapshot landed with the history would load there as a record without txid.
+_TX_COUNTS: dict[tuple[str, dt.date], dict[str, int]] = {}
 
 
 def _quote(address: str) -> str:
@@ -35,10 +43,16 @@ def _quote(address: str) -> str:
 
 
 def fetch_address_stats(ctx: FetchContext) -> None:
+    # a fresh map each run: an address this run could not read must not keep an earlier run's count
+    counts = _TX_COUNTS[(ctx.source.base_url, ctx.day)] = {}
+
     def one(address: str) -> None:
         body = ctx.client.get_json(f"/address/{_quote(address)}")
         if not isinstance(body, dict) or not isinstance(body.get("chain_stats"), dict):
             raise SourceError(f"{ctx.source.name}: /address/{address} answered without chain_stats")
+        tx_count = body["chain_stats"].get("tx_count")
+        if isinstance(tx_count, int) and not isinstance(tx_count, bool):
+            counts[address] = tx_count
 
     run_each(ctx, addresses_for(ctx.source), one, "addresses")
 
@@ -49,10 +63,23 @@ def _block_time(tx: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _require_quiet(ctx: FetchContext, tx_count: int | None) -> None:
+    """An empty history is believed only from an address whose snapshot counts no transaction."""
+    # chain_stats only: /txs/chain lists confirmed transactions, so mempool-only activity is not a gap
+    # short: the pool keeps 160 characters of each failure, after the address
+    if tx_count is None:
+        raise SourceError(f"{ctx.source.name}: txs/chain answered no transactions and no tx_count was read this "
+                          f"run to tell a quiet address from a lost page")
+    if tx_count > 0:
+        raise SourceError(f"{ctx.source.name}: inconsistent answer: txs/chain has no transactions but "
+                          f"chain_stats.tx_count is {tx_count} (a lost page, not a quiet address)")
+
+
 def fetch_address_txs(ctx: FetchContext) -> None:
     start_s = int(ctx.start.timestamp())
     max_pages = int(ctx.source.extra.get("max_tx_pages", DEFAULT_MAX_PAGES))
     truncated: list[str] = []
+    tx_counts = _TX_COUNTS.get((ctx.source.base_url, ctx.day), {})
 
     def one(address: str) -> int:
         path = f"/address/{_quote(address)}/txs/chain"
@@ -61,6 +88,8 @@ def fetch_address_txs(ctx: FetchContext) -> None:
             txs = ctx.client.get_json(path + (f"/{last_seen}" if last_seen else ""))
             if not isinstance(txs, list):
                 raise SourceError(f"{ctx.source.name}: {path} answered {type(txs).__name__}, not a list")
+            if page == 1 and not txs:
+                _require_quiet(ctx, tx_counts.get(address))
             times = [_block_time(tx) for tx in txs]
             if len(txs) < PAGE or any(t is not None and t < start_s for t in times):
                 return page

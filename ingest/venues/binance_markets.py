@@ -74,6 +74,10 @@ def fetch_option_symbols(ctx: FetchContext) -> None:
             asset = str(s.get("underlying", ""))[:-4] if str(s.get("underlying", "")).endswith("USDT") else None
             if asset in ctx.source.assets:
                 expiries.setdefault(asset, set()).add(int(s["expiryDate"]))
+    # Binance always lists options on every configured asset: none is an outage, not a quiet day. Checked
+    # before the hand-over, as a 5xx would stop it: open interest is never handed an empty listing.
+    for asset in ctx.source.assets:
+        require_points(SOURCE, f"eapi exchangeInfo options of {asset}", len(expiries.get(asset, ())))
     _EXPIRIES[(base, ctx.day)] = {a: sorted(v) for a, v in expiries.items()}
     ctx.notes["expiries"] = {a: len(v) for a, v in expiries.items()}
 
@@ -86,8 +90,11 @@ def fetch_option_open_interest(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
         for expiry_ms in expiries.get(asset, []):
             expiration = dt.datetime.fromtimestamp(expiry_ms / 1000, dt.timezone.utc).strftime("%y%m%d")
-            _check(ctx.client.get_json("/eapi/v1/openInterest", {"underlyingAsset": asset, "expiration": expiration},
-                                       base_url=base), "openInterest")
+            rows = _check(ctx.client.get_json("/eapi/v1/openInterest", {"underlyingAsset": asset,
+                                                                          "expiration": expiration},
+                                              base_url=base), "openInterest")
+            # a listed expiry answers a row per option even at 0 OI: an empty answer is an outage
+            require_points(SOURCE, f"openInterest {asset} expiry {expiration}", len(rows))
 
 
 DATASETS = [

@@ -38,8 +38,14 @@ def _paged(ctx: FetchContext, path: str, params: dict[str, Any]) -> int:
     cursor, seen = None, 0
     for _ in range(MAX_PAGES):
         result = get_result(ctx, path, {**params, "cursor": cursor})
-        seen += len(require_list(SOURCE, result.get("list"), f"{path} result.list"))
+        rows = require_list(SOURCE, result.get("list"), f"{path} result.list")
+        seen += len(rows)
         nxt = result.get("nextPageCursor") or None
+        # a venue with more to give never answers an empty page: one that points on is a page lost, and
+        # the later pages would hide it from a count of the whole stream
+        if not rows and nxt:
+            raise SourceError(f"{SOURCE}: {path} {params.get('baseCoin') or params.get('symbol')} answered an "
+                              f"empty page with a next cursor")
         if not nxt:
             return seen
         if nxt == cursor:
@@ -69,14 +75,18 @@ def fetch_mark_klines(ctx: FetchContext) -> None:
 
 def fetch_option_instruments(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        _paged(ctx, "/v5/market/instruments-info", {"category": "option", "baseCoin": asset,
-                                                    "limit": INSTRUMENT_PAGE})
+        seen = _paged(ctx, "/v5/market/instruments-info", {"category": "option", "baseCoin": asset,
+                                                           "limit": INSTRUMENT_PAGE})
+        # Bybit always lists options on the configured coins: an empty chain is an outage, not a quiet day
+        require_points(SOURCE, f"instruments-info options of {asset}", seen)
 
 
 def fetch_option_tickers(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
         result = get_result(ctx, "/v5/market/tickers", {"category": "option", "baseCoin": asset})
-        require_list(SOURCE, result.get("list"), "tickers result.list")
+        rows = require_list(SOURCE, result.get("list"), "tickers result.list")
+        # every listed option has a ticker, even untraded: no tickers is an outage, not a quiet day
+        require_points(SOURCE, f"tickers options of {asset}", len(rows))
 
 
 DATASETS = [

@@ -14,6 +14,7 @@ from typing import Any
 
 from ingest.http import SourceError
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points
 from ingest.venues._paging import require_list
 from ingest.venues._perps import VENUES, perp_symbol
 
@@ -28,12 +29,18 @@ def venues(ctx: FetchContext) -> list[str]:
     return [v for v in ctx.source.extra.get("venues") or VENUES if v in EXCHANGE_NAMES]
 
 
+def listing(ctx: FetchContext, path: str) -> list[Any]:
+    """A reference listing (exchanges, markets) is never empty: an empty one is an outage, and landing it
+    would read as a day on which nothing was listed."""
+    items = require_list(SOURCE, ctx.client.get_json(path), path)
+    require_points(SOURCE, path, len(items))
+    return items
+
+
 def find_markets(ctx: FetchContext) -> dict[str, str]:
     """Coinalyze symbol -> "venue:asset" for the perpetuals the venue modules ingest."""
-    codes = {str(e.get("name", "")).lower(): e.get("code")
-             for e in require_list(SOURCE, ctx.client.get_json("/exchanges"), "exchanges") if isinstance(e, dict)}
-    markets = [m for m in require_list(SOURCE, ctx.client.get_json("/future-markets"), "future-markets")
-               if isinstance(m, dict) and m.get("is_perpetual")]
+    codes = {str(e.get("name", "")).lower(): e.get("code") for e in listing(ctx, "/exchanges") if isinstance(e, dict)}
+    markets = [m for m in listing(ctx, "/future-markets") if isinstance(m, dict) and m.get("is_perpetual")]
     found: dict[str, str] = {}
     unmatched = []
     for venue in venues(ctx):
@@ -54,25 +61,40 @@ def find_markets(ctx: FetchContext) -> dict[str, str]:
     return found
 
 
-def fetch_history(path: str, interval: str, extra: dict[str, Any] | None = None):
+def fetch_history(path: str, interval: str, extra: dict[str, Any] | None = None, *, every_symbol: bool = True):
+    """`every_symbol`: each market must have points (continuous series: open interest, funding). Off for
+    liquidations, where a quiet market may have no candle for the day: there only a batch with no point
+    at all is an outage."""
     def fetch(ctx: FetchContext) -> None:
-        symbols = sorted(find_markets(ctx))
+        markets = find_markets(ctx)
+        symbols = sorted(markets)
         for i in range(0, len(symbols), MAX_SYMBOLS):
+            batch = symbols[i:i + MAX_SYMBOLS]
             body = ctx.client.get_json(path, {
-                "symbols": ",".join(symbols[i:i + MAX_SYMBOLS]), "interval": interval,
+                "symbols": ",".join(batch), "interval": interval,
                 "from": ctx.start_ms // 1000, "to": ctx.end_ms // 1000 - 1, **(extra or {})})
+            points = dict.fromkeys(batch, 0)
             for item in require_list(SOURCE, body, path):
                 if not isinstance(item, dict) or not isinstance(item.get("history"), list):
                     raise SourceError(f"{SOURCE}: {path} item without a history list: {str(item)[:200]}")
+                if item.get("symbol") in points:
+                    points[item["symbol"]] += len(item["history"])
+            # A market left out of the answer (the API drops markets it does not know) or without candles is
+            # an outage for it: loaded as is, its figures would read as having no reference, not a failed one.
+            if every_symbol:
+                for symbol in batch:
+                    require_points(SOURCE, f"{path} {symbol} ({markets[symbol]})", points[symbol])
+            else:
+                require_points(SOURCE, f"{path} {','.join(batch)}", sum(points.values()))
     return fetch
 
 
 def fetch_markets(ctx: FetchContext) -> None:
-    require_list(SOURCE, ctx.client.get_json("/future-markets"), "future-markets")
+    listing(ctx, "/future-markets")
 
 
 def fetch_exchanges(ctx: FetchContext) -> None:
-    require_list(SOURCE, ctx.client.get_json("/exchanges"), "exchanges")
+    listing(ctx, "/exchanges")
 
 
 _CANDLE_KEY = ("symbol", "interval", "t_s")
@@ -122,7 +144,7 @@ DATASETS = [
                 Field("long_usd", "$.l", "DOUBLE", min=0),
                 Field("short_usd", "$.s", "DOUBLE", min=0)),
         key=_CANDLE_KEY,
-        fetch=fetch_history("/liquidation-history", "daily", {"convert_to_usd": "true"}),
+        fetch=fetch_history("/liquidation-history", "daily", {"convert_to_usd": "true"}, every_symbol=False),
         description="USD of long and short positions liquidated per market and UTC day",
     ),
     Dataset(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points
 from ingest.venues._paging import check_envelope, require_list
 from ingest.venues._perps import VENUES
 
@@ -29,7 +30,11 @@ def fetch_per_asset(path: str, interval: str, extra=None):
         for asset in ctx.source.assets:
             params = {"symbol": asset, "interval": interval, "start_time": ctx.start_ms,
                       "end_time": ctx.end_ms - 1, "limit": 1000}
-            get_data(ctx, path, {**params, **(extra(ctx) if extra else {})})  # not Django's QuerySet.extra  # nosec B610
+            params.update(extra(ctx) if extra else {})  # not Django's QuerySet.extra  # nosec B610
+            rows = get_data(ctx, path, params)
+            # An empty day is the reference being down, not a quiet day: loaded as is, the asset's figures
+            # would read as having no reference instead of a failed one.
+            require_points(SOURCE, f"{path} {asset}", len(rows))
     return fetch
 
 

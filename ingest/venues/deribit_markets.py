@@ -10,6 +10,7 @@ from typing import Any
 
 from ingest.http import SourceError
 from ingest.spec import Dataset, FetchContext, Field
+from ingest.venues._history import require_points
 from ingest.venues._paging import require_list
 
 SOURCE = "deribit"
@@ -37,14 +38,18 @@ def fetch_tickers(ctx: FetchContext) -> None:
 
 def fetch_option_instruments(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        require_list(SOURCE, rpc(ctx, "public/get_instruments", {"currency": asset, "kind": "option",
-                                                                  "expired": "false"}), "get_instruments")
+        rows = require_list(SOURCE, rpc(ctx, "public/get_instruments", {"currency": asset, "kind": "option",
+                                                                         "expired": "false"}), "get_instruments")
+        # Deribit always lists options on the configured currencies: none is an outage, not a quiet day
+        require_points(SOURCE, f"get_instruments options of {asset}", len(rows))
 
 
 def fetch_option_book_summary(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        require_list(SOURCE, rpc(ctx, "public/get_book_summary_by_currency", {"currency": asset, "kind": "option"}),
-                     "get_book_summary_by_currency")
+        rows = require_list(SOURCE, rpc(ctx, "public/get_book_summary_by_currency",
+                                        {"currency": asset, "kind": "option"}), "get_book_summary_by_currency")
+        # every listed option has a summary, even at 0 OI: an empty answer is an outage
+        require_points(SOURCE, f"get_book_summary_by_currency options of {asset}", len(rows))
 
 
 DATASETS = [

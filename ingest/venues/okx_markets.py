@@ -56,12 +56,17 @@ def fetch_swap_instruments(ctx: FetchContext) -> None:
 
 def fetch_option_instruments(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        get_data(ctx, "/api/v5/public/instruments", {"instType": "OPTION", "instFamily": option_family(asset)})
+        rows = get_data(ctx, "/api/v5/public/instruments", {"instType": "OPTION", "instFamily": option_family(asset)})
+        # OKX always lists options on the configured families: an empty chain is an outage, not a quiet day
+        require_points(SOURCE, f"instruments OPTION {option_family(asset)}", len(rows))
 
 
 def fetch_option_open_interest(ctx: FetchContext) -> None:
     for asset in ctx.source.assets:
-        get_data(ctx, "/api/v5/public/open-interest", {"instType": "OPTION", "instFamily": option_family(asset)})
+        rows = get_data(ctx, "/api/v5/public/open-interest",
+                        {"instType": "OPTION", "instFamily": option_family(asset)})
+        # a listed option answers a row even at 0 OI: an empty answer is an outage
+        require_points(SOURCE, f"open-interest OPTION {option_family(asset)}", len(rows))
 
 
 DATASETS = [

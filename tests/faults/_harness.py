@@ -108,8 +108,10 @@ def rest_datasets(sources_file: Path) -> dict[str, list[Dataset]]:
 
 
 def key_envs(sources_file: Path) -> list[str]:
+    """The env vars of the sources that run only with a key (the aggregators). An optional key (TronGrid's)
+    stays unset: a placeholder there is a malformed key, which the real API and the sandbox refuse."""
     return sorted({str(s.extra["api_key_env"]) for s in load_sources(sources_file).values()
-                   if s.extra.get("api_key_env")})
+                   if s.extra.get("api_key_env") and s.kind == "aggregator"})
 
 
 # --- running a day ------------------------------------------------------------------------------------

@@ -87,10 +87,33 @@ def test_binance_option_interest_needs_the_symbols_of_the_same_run():
                               {"symbol": "BTC-261204-95000-P", "underlying": "BTCUSDT", "expiryDate": 1796371200000},
                               {"symbol": "ETH-261127-3000-C", "underlying": "ETHUSDT", "expiryDate": 1795766400000}]}
     binance_markets.fetch_option_symbols(ctx("binance", Canned(info)))
-    client = Canned([])
+    client = Canned([{"symbol": "BTC-261127-95000-C", "sumOpenInterest": "0"}])
     binance_markets.fetch_option_open_interest(ctx("binance", client))
     assert [c[1] for c in client.calls] == [{"underlyingAsset": "BTC", "expiration": "261127"},
                                            {"underlyingAsset": "BTC", "expiration": "261204"}]
+    # zero open interest is a value; an expiry answering no row at all is an outage
+    with pytest.raises(SourceError, match="openInterest BTC expiry 261127 returned no points"):
+        binance_markets.fetch_option_open_interest(ctx("binance", Canned([])))
+
+
+@pytest.mark.parametrize("fetch, source, body, what", [
+    (binance_markets.fetch_option_symbols, "binance",
+     {"optionSymbols": [{"symbol": "ETH-261127-3000-C", "underlying": "ETHUSDT", "expiryDate": 1795766400000}]},
+     "exchangeInfo options of BTC"),
+    (bybit_markets.fetch_option_instruments, "bybit",
+     {"retCode": 0, "result": {"list": [], "nextPageCursor": ""}}, "instruments-info options of BTC"),
+    (bybit_markets.fetch_option_tickers, "bybit", {"retCode": 0, "result": {"list": []}}, "tickers options of BTC"),
+    (okx_markets.fetch_option_instruments, "okx", {"code": "0", "msg": "", "data": []}, "instruments OPTION BTC-USD"),
+    (okx_markets.fetch_option_open_interest, "okx", {"code": "0", "msg": "", "data": []},
+     "open-interest OPTION BTC-USD"),
+    (deribit_markets.fetch_option_instruments, "deribit", {"jsonrpc": "2.0", "result": []},
+     "get_instruments options of BTC"),
+    (deribit_markets.fetch_option_book_summary, "deribit", {"jsonrpc": "2.0", "result": []},
+     "get_book_summary_by_currency options of BTC"),
+])
+def test_an_empty_option_chain_is_an_outage(fetch, source, body, what):
+    with pytest.raises(SourceError, match=f"{source}: .*{what} returned no points"):
+        fetch(ctx(source, Canned(body)))
 
 
 def test_hyperliquid_contexts_must_match_the_universe():

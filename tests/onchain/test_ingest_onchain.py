@@ -92,6 +92,17 @@ def test_a_failing_provider_fails_its_run_and_lands_the_errors(chain_sources, da
     assert entry["statuses"] == {"500": 26}  # every attempt landed
 
 
+def test_an_empty_history_of_an_address_with_transactions_fails(chain_sources, data_dir, chain_sb):
+    # an empty first page is also what a quiet address answers: only the snapshot's tx_count tells them apart
+    address = addresses_for(get_source("mempool_space"))[0]
+    chain_sb.add_fault("mempool_space", "empty_page", count=1, path=f"/address/{address}/txs/chain")
+    manifest = ingest_source("mempool_space", DAY, raise_on_failure=False, client_overrides=fast_client())
+    assert manifest["datasets"]["address_stats"]["status"] == "ok"
+    entry = manifest["datasets"]["address_txs"]
+    assert entry["status"] == "failed" and "1 of 13 addresses failed" in entry["error"]
+    assert "inconsistent answer" in entry["error"] and "not a quiet address" in entry["error"]
+
+
 def test_per_item_rpc_errors_fail_the_dataset_and_quarantine(chain_sb, chain_sources, data_dir, monkeypatch):
     from dwh.pipeline import load
 

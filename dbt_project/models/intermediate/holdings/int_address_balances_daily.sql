@@ -2,7 +2,8 @@
 -- One row per day, chain, asset, registry address and provider that was asked: the address's balance at
 -- the close of the day (D+1 00:00 UTC) as that provider gives it, or NULL with the reason it is missing.
 -- A provider is "asked" on a day when it has an ingest run for the day; an address is tracked when its
--- entity has data on that chain on any day (a provider narrowed by `entities:` reads only some).
+-- entity has data on that chain on any day (a provider narrowed by `entities:` reads only some), or, on a
+-- chain nothing was ever read of, when it is in the registry.
 -- Each provider-address-day uses its latest run, and everything within one run only.
 {%- set close = day_close('o.fetch_date') %}
 
@@ -96,6 +97,9 @@ tron_observed as (
         case a.asset when 'TRX' then o.trx_balance else o.usdt_balance end as balance,
         case
             when not o.success then 'provider reported failure'
+            -- a Tron account is never deleted: `data: []` after it was seen is a lost answer, not a zero
+            when not o.account_exists and o.seen_before
+                then 'answered as never activated, but the account was seen on an earlier day'
             when abs(date_diff('second', o.observed_at, {{ close }}))
                  > {{ var('onchain_snapshot_max_age_hours') }} * 3600
                 then 'observed ' || o.observed_at || ', too far from the close'
@@ -103,7 +107,12 @@ tron_observed as (
         o.observed_at as as_of,
         cast(null as bigint) as block_number,
         cast(null as boolean) as flows_covered
-    from {{ ref('stg_trongrid__accounts') }} o
+    from (
+        select *, coalesce(max(account_exists::int) over (
+                      partition by provider, address order by fetch_date
+                      range between unbounded preceding and interval 1 day preceding), 0) = 1 as seen_before
+        from {{ ref('stg_trongrid__accounts') }}
+    ) o
     cross join (values ('TRX'), ('USDT')) as a (asset)
     qualify row_number() over (partition by o.provider, o.address, o.fetch_date, a.asset order by o.run_id desc) = 1
 ),
@@ -124,6 +133,15 @@ tracked as (
     join (select distinct r2.entity, r2.chain
           from observed o join registry r2 on r2.chain = o.chain and r2.address = o.address) p
       on p.entity = r.entity and p.chain = r.chain
+    union
+    -- Nothing tells which entities the providers of such a chain read (all failed, e.g. on a warehouse's
+    -- first day), so every registered one counts: its figures show unanswered instead of vanishing.
+    select chain, address from registry where chain not in (select chain from observed)
+),
+
+-- every chain's assets, not only those read so far: a chain whose providers all failed keeps its rows
+chain_assets as (
+    select * from (values ('bitcoin', 'BTC'), ('ethereum', 'ETH'), ('tron', 'TRX'), ('tron', 'USDT')) as t (chain, asset)
 ),
 
 providers as (
@@ -142,7 +160,7 @@ asked as (
 grid as (
     select a.date, a.chain, ca.asset, t.address, a.provider
     from asked a
-    join (select distinct chain, asset from observed) ca on ca.chain = a.chain
+    join chain_assets ca on ca.chain = a.chain
     join tracked t on t.chain = a.chain
 )
 

@@ -84,8 +84,11 @@ select
     case s.verification_status
         when 'disputed' then s.addresses_disputed || ' of ' || s.addresses_tracked
             || ' addresses disputed, e.g. ' || s.disputed_example
-        when 'unverified' then (s.addresses_tracked - s.addresses_with_data) || ' of ' || s.addresses_tracked
-            || ' addresses without a balance, e.g. ' || s.missing_example
+        when 'unverified' then case when s.addresses_with_data = 0
+                then 'no provider gave a balance for any of its ' || s.addresses_tracked || ' addresses'
+                else (s.addresses_tracked - s.addresses_with_data) || ' of ' || s.addresses_tracked
+                    || ' addresses without a balance' end
+            || ', e.g. ' || s.missing_example
         when 'single_source' then s.addresses_single_source || ' of ' || s.addresses_tracked
             || ' addresses from one provider only (' || coalesce(s.sources, '') || ')'
     end as status_reason,
