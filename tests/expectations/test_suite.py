@@ -61,3 +61,25 @@ def test_cli_refuses_to_start_without_a_warehouse(tmp_path, capsys):
     assert main(["--date", "2026-11-26", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert main(["--date", "2026-11-26", "--db", str(tmp_path / "none.duckdb"), "--suite", "marts.nope"]) == 2
     assert "unknown suite" in capsys.readouterr().err
+
+
+def test_raw_suites_name_only_columns_the_loader_writes():
+    """A raw suite's columns come from the dataset spec: a renamed field must change its suite too, or
+    the daily validation fails on the first real run (the check is an error)."""
+    from ingest.load import table_name
+    from ingest.venues import MODULES, datasets_for
+
+    loader = {"_key", "_record", "_date", "_file", "_fetched_at"}
+    written = {table_name(s, d.name): {f.name for f in d.fields} | loader for s in MODULES for d in datasets_for(s)}
+    checked = 0
+    for suite in load_suites():
+        if not suite.table.startswith("raw.") or suite.table not in written:
+            continue
+        for check in suite.checks:
+            kw = check.kwargs
+            named = set(kw.get("column_set") or kw.get("column_list") or []) | \
+                {kw[k] for k in ("column", "column_A", "column_B") if isinstance(kw.get(k), str)}
+            unknown = named - written[suite.table] - set(suite.derived)
+            assert not unknown, f"{suite.name} {check.name}: {sorted(unknown)} are not columns the loader writes"
+            checked += 1
+    assert checked > 50, f"only {checked} raw checks were looked at"
