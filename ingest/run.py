@@ -52,6 +52,7 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
     manifest: dict[str, Any] = {"source": source.name, "date": day.isoformat(), "run_id": run_id,
                                 "started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "datasets": {}}
     skip_reason = missing_key_reason(source)
+    handover: dict[str, Any] = {}  # one run's datasets, in order, pass on what later ones need
     for ds in datasets_for(source.name):
         if ds.fetch is None or (datasets and ds.name not in datasets):
             continue
@@ -65,7 +66,7 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
         client = None
         try:
             with client_for(source, lander, **(client_overrides or {})) as client:
-                ctx = FetchContext(source=source, client=client, day=day, log=log)
+                ctx = FetchContext(source=source, client=client, day=day, log=log, handover=handover)
                 ds.fetch(ctx)
                 entry["http"] = dict(client.stats)
                 entry["notes"] = ctx.notes

@@ -51,6 +51,9 @@ class FetchContext:
     day: dt.date
     log: logging.Logger
     notes: dict[str, Any] = field(default_factory=dict)
+    # what a dataset hands to a later one of the same run (ingest_source shares one dict across them):
+    # Binance's option expiries, Esplora's tx counts. Never across runs: a rerun reads afresh.
+    handover: dict[str, Any] = field(default_factory=dict)
 
     @property
     def start(self) -> dt.datetime:

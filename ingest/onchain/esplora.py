@@ -21,7 +21,6 @@ is above 0 must show a transaction, or its history fails (the dataset with it).
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ingest.http import SourceError
@@ -31,9 +30,9 @@ from ingest.spec import Dataset, FetchContext, Field
 
 PAGE = 25  # Esplora's fixed page size for /txs/chain
 DEFAULT_MAX_PAGES = 40  # a bound on one address's history per run; dbt sees the gap if it is reached
-# (base URL, day) -> address -> chain_stats.tx_count, filled by fetch_address_stats for address_txs. Shared
-# in memory, not asked again: a snapshot landed with the history would load there as a record without txid.
-_TX_COUNTS: dict[tuple[str, dt.date], dict[str, int]] = {}
+# handover: address -> chain_stats.tx_count, from address_stats to address_txs of the same run. Passed
+# on, not asked again: a snapshot landed with the history would load there as a record without txid.
+TX_COUNTS = "esplora_tx_counts"
 
 
 def _quote(address: str) -> str:
@@ -43,8 +42,7 @@ def _quote(address: str) -> str:
 
 
 def fetch_address_stats(ctx: FetchContext) -> None:
-    # a fresh map each run: an address this run could not read must not keep an earlier run's count
-    counts = _TX_COUNTS[(ctx.source.base_url, ctx.day)] = {}
+    counts = ctx.handover[TX_COUNTS] = {}
 
     def one(address: str) -> None:
         body = ctx.client.get_json(f"/address/{_quote(address)}")
@@ -79,7 +77,7 @@ def fetch_address_txs(ctx: FetchContext) -> None:
     start_s = int(ctx.start.timestamp())
     max_pages = int(ctx.source.extra.get("max_tx_pages", DEFAULT_MAX_PAGES))
     truncated: list[str] = []
-    tx_counts = _TX_COUNTS.get((ctx.source.base_url, ctx.day), {})
+    tx_counts = ctx.handover.get(TX_COUNTS, {})
 
     def one(address: str) -> int:
         path = f"/address/{_quote(address)}/txs/chain"

@@ -19,8 +19,7 @@ from ingest.venues._paging import require_list
 SOURCE = "binance"
 OI_PAGE = 500  # documented maximum of openInterestHist
 KLINE_PAGE = 1500  # documented maximum of the price kline endpoints
-# (options base URL, day) -> expiries (ms) per underlying asset, filled by fetch_option_symbols
-_EXPIRIES: dict[tuple[str, dt.date], dict[str, list[int]]] = {}
+EXPIRIES = "binance_option_expiries"  # handover: expiries (ms) per underlying asset, from option_symbols
 
 
 def perp_symbol(asset: str) -> str:
@@ -78,13 +77,13 @@ def fetch_option_symbols(ctx: FetchContext) -> None:
     # before the hand-over, as a 5xx would stop it: open interest is never handed an empty listing.
     for asset in ctx.source.assets:
         require_points(SOURCE, f"eapi exchangeInfo options of {asset}", len(expiries.get(asset, ())))
-    _EXPIRIES[(base, ctx.day)] = {a: sorted(v) for a, v in expiries.items()}
+    ctx.handover[EXPIRIES] = {a: sorted(v) for a, v in expiries.items()}
     ctx.notes["expiries"] = {a: len(v) for a, v in expiries.items()}
 
 
 def fetch_option_open_interest(ctx: FetchContext) -> None:
     base = ctx.source.url("options_base_url")
-    expiries = _EXPIRIES.get((base, ctx.day))
+    expiries = ctx.handover.get(EXPIRIES)
     if expiries is None:
         raise SourceError(f"{SOURCE}: option expiries unknown: run option_symbols first in the same run")
     for asset in ctx.source.assets:

@@ -234,7 +234,7 @@ class Outcome:
 
 
 def judge(con: duckdb.DuckDBPyConnection, root: Path, source: str, ds: Dataset, entry: dict[str, Any],
-          clean: dict[str, str], case: Case, hits: int) -> Outcome:
+          clean: dict[str, str], case: Case, hits: int, earlier_failed: bool = False) -> Outcome:
     rows = typed_rows(con, source, ds)
     table = table_name(source, ds.name)
     n, keys = con.execute(f"SELECT count(*), count(DISTINCT _key) FROM {table} WHERE _date = ?", [DAY]).fetchone()
@@ -291,8 +291,9 @@ def judge(con: duckdb.DuckDBPyConnection, root: Path, source: str, ds: Dataset, 
         problems.append(f"{out.changed_rows} rows differ from the clean run's rows of the same key")
     if out.extra_rows and case.kind in BODY_KINDS - {"absurd"}:
         problems.append(f"{out.extra_rows} rows with keys the clean run does not have")
-    # a permanent fault on an earlier dataset's request the later one also sends fails it there first
-    if hits == 0 and not (case.expect == "failed" and status == "failed"):
+    # a permanent fault on an earlier dataset's request the later one also sends fails it there first; a
+    # dataset handed its input by an earlier one of the run (ctx.handover) fails with it, asking nothing
+    if hits == 0 and not (status == "failed" and (case.expect == "failed" or earlier_failed)):
         problems.append("the fault never reached the dataset")
     if case.expect == "identical" and (status != "ok" or out.missing_rows):
         problems.append(f"expected the clean run's data, got status {status} and {out.missing_rows} rows missing")
@@ -407,8 +408,10 @@ class Matrix:
         outcomes = []
         try:
             for source, case in plan.items():
-                for ds in self.covered[source]:
+                statuses = {name: e.get("status") for name, e in manifests[source]["datasets"].items()}
+                for i, ds in enumerate(self.covered[source]):
                     entry = manifests[source]["datasets"].get(ds.name, {})
+                    earlier_failed = any(statuses.get(d.name) == "failed" for d in self.covered[source][:i])
                     spec = aimed.get((source, ds.name))
                     if spec is None:
                         o = Outcome(source, ds.name, case.name, "unaimed", entry.get("status", "absent"), 0)
@@ -416,7 +419,7 @@ class Matrix:
                         outcomes.append(o)
                         continue
                     outcomes.append(judge(con, root, source, ds, entry, self.clean_rows[(source, ds.name)], case,
-                                          hits[(spec["venue"], spec["path"])]))
+                                          hits[(spec["venue"], spec["path"])], earlier_failed))
         finally:
             con.close()
         self.timings.append({"round": root.name, "ingest_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1),

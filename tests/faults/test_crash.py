@@ -15,8 +15,7 @@ import pytest
 from tests.faults._pipeline import DAYS, dbt_build, dbt_command, kill_when, load, load_command, mart_hashes, \
     scenario, warehouse
 
-# one xdist worker per group: the modules of a group share their session fixtures (sandbox, clean day)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-history")]
+pytestmark = pytest.mark.slow
 LOAD_MARKER = "ingest.load loaded "  # logged after each dataset's commit
 DBT_MARKER = "OK created sql table model marts."
 

@@ -10,8 +10,7 @@ import pytest
 
 from tests.faults._harness import BY_NAME, MATRIX_TABLE, PAIRS, known_gaps, summarise, table, verdicts, write_report
 
-# one xdist worker per group: the modules of a group share their session fixtures (sandbox, clean day)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-matrix")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ from ingest.load import load_day
 from ingest.venues import MODULES, datasets_for
 from tests.faults._harness import DAY, KNOWN_GAPS_FILE, known_gaps
 
-# one xdist worker per group: the modules of a group share their session fixtures (sandbox, clean day)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-matrix")]
+pytestmark = pytest.mark.slow
 MODELS_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 

@@ -13,8 +13,7 @@ import pytest
 
 from tests.faults._pipeline import DAYS, dbt_build, ingest_day, load, mart_hashes, scenario, warehouse
 
-# one xdist worker per group: the modules of a group share their session fixtures (sandbox, clean day)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-history")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

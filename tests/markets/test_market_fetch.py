@@ -34,10 +34,11 @@ class Canned:
         return self._next(path, body)
 
 
-def ctx(source: str, client: Canned, assets=("BTC",)) -> FetchContext:
+def ctx(source: str, client: Canned, assets=("BTC",), handover: dict | None = None) -> FetchContext:
     cfg = SourceConfig(name=source, enabled=True, kind="venue", base_url="http://x", assets=tuple(assets),
                        requests_per_second=1000, extra={"options_base_url": "http://x-options"})
-    return FetchContext(source=cfg, client=client, day=DAY, log=logging.getLogger("test"))
+    return FetchContext(source=cfg, client=client, day=DAY, log=logging.getLogger("test"),
+                        handover={} if handover is None else handover)
 
 
 def test_windows_cover_the_range_once():
@@ -86,13 +87,17 @@ def test_binance_option_interest_needs_the_symbols_of_the_same_run():
     info = {"optionSymbols": [{"symbol": "BTC-261127-95000-C", "underlying": "BTCUSDT", "expiryDate": 1795766400000},
                               {"symbol": "BTC-261204-95000-P", "underlying": "BTCUSDT", "expiryDate": 1796371200000},
                               {"symbol": "ETH-261127-3000-C", "underlying": "ETHUSDT", "expiryDate": 1795766400000}]}
-    binance_markets.fetch_option_symbols(ctx("binance", Canned(info)))
+    run: dict = {}  # the datasets of one run share their handover
+    binance_markets.fetch_option_symbols(ctx("binance", Canned(info), handover=run))
     client = Canned([{"symbol": "BTC-261127-95000-C", "sumOpenInterest": "0"}])
-    binance_markets.fetch_option_open_interest(ctx("binance", client))
+    binance_markets.fetch_option_open_interest(ctx("binance", client, handover=run))
     assert [c[1] for c in client.calls] == [{"underlyingAsset": "BTC", "expiration": "261127"},
                                            {"underlyingAsset": "BTC", "expiration": "261204"}]
     # zero open interest is a value; an expiry answering no row at all is an outage
     with pytest.raises(SourceError, match="openInterest BTC expiry 261127 returned no points"):
+        binance_markets.fetch_option_open_interest(ctx("binance", Canned([]), handover=run))
+    # a later run does not inherit an earlier run's listing
+    with pytest.raises(SourceError, match="option_symbols first"):
         binance_markets.fetch_option_open_interest(ctx("binance", Canned([])))
 
 
