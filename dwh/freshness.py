@@ -32,9 +32,9 @@ def run_check(day: dt.date) -> Path:
     """Run `dbt source freshness` (stale sources warn; errors do not raise); keep its JSON under reports/."""
     import shutil
 
-    from dwh.dbt import DBT_DIR, run_dbt
+    from dwh.dbt import run_dbt, target_dir
 
-    produced = DBT_DIR / "target" / "sources.json"
+    produced = target_dir() / "sources.json"
     produced.unlink(missing_ok=True)
     proc = run_dbt(["source", "freshness"], check=False)
     if not produced.exists():
