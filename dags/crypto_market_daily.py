@@ -25,12 +25,12 @@ MARTS = "path:models/marts"
 
 
 def _enabled_sources() -> list[str]:
-    # Parse-time: only YAML, no network, no database.
-    import yaml
+    # Parse-time: the sources file (DWH_SOURCES) read and validated against its schema, no network, no
+    # database. A malformed file, or one with nothing enabled, is an import error naming the file, source
+    # and key, not a DAG that ingests nothing and publishes the same warehouse again under D.
+    from dwh.pipeline import require_enabled_sources
 
-    path = Path(os.environ.get("DWH_SOURCES") or PROJECT / "config" / "sources.yml")
-    doc = yaml.safe_load(path.read_text()) or {}
-    return [name for name, block in (doc.get("sources") or {}).items() if (block or {}).get("enabled", True)]
+    return require_enabled_sources()
 
 
 def _dbt_models(group_id: str, select: list[str], exclude: list[str]):
@@ -56,18 +56,25 @@ def _dbt_models(group_id: str, select: list[str], exclude: list[str]):
                                              dbt_executable_path=str(venv_dbt)),
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
                                        enable_mock_profile=False, select=select, exclude=exclude),
-            operator_args={"pool": WRITER_POOL, "vars": {"run_date": "{{ ds }}"}, "install_deps": False},
+            # D and its reference instant: ages are judged against the data interval end, never the wall
+            # clock (dbt's run_reference_at() falls back to D+1 00:30 when the interval does not describe D)
+            operator_args={"pool": WRITER_POOL, "install_deps": False,
+                           # no unit tests, as in dbt_views: they test the SQL on fixtures, CI's job
+                           # (https://docs.getdbt.com/docs/build/unit-tests, "When to run unit tests")
+                           "dbt_cmd_flags": ["--exclude-resource-type", "unit_test"],
+                           "vars": {"run_date": "{{ ds }}", "run_reference_at": "{{ data_interval_end }}"}},
             default_args={"retries": 0},
         )
     return _dbt_build_task(f"{group_id}_build", select, exclude)
 
 
-def _dbt_build_task(task_id: str, select: list[str] | None, exclude: list[str] | None):
+def _dbt_build_task(task_id: str, select: list[str] | None, exclude: list[str] | None, unit_tests: bool = False):
     @task(task_id=task_id, pool=WRITER_POOL)
-    def dbt_build(ds: str | None = None) -> None:
+    def dbt_build(ds: str | None = None, data_interval_end=None) -> None:
         from dwh.pipeline import dbt_build as build
 
-        build(ds, select=" ".join(select or []) or None, exclude=" ".join(exclude or []) or None)
+        build(ds, select=" ".join(select or []) or None, exclude=" ".join(exclude or []) or None,
+              reference_at=data_interval_end, unit_tests=unit_tests)
 
     return dbt_build()
 
@@ -112,22 +119,33 @@ def crypto_market_daily():
         return load(ds)
 
     @task(pool=WRITER_POOL)
-    def validate(ds: str | None = None) -> None:
+    def validate(ds: str | None = None) -> dict:
+        import logging
+
         from dwh.pipeline import validate as run_validation
 
-        run_validation(ds)
+        # A failed check blocks publishing what it guards (publish withholds that mart, its figures turn
+        # 'unverified'), not the whole run: one broken domain must not hold back the others' figures.
+        summary = run_validation(ds, fail_on_error=False)
+        failed = sorted({r.table for r in summary["results"] if r.bad and r.severity == "error"})
+        if failed:
+            logging.getLogger(__name__).error("error-severity checks failed for %s; withheld from publishing: %s",
+                                              ds, ", ".join(failed))
+        return {"failed_tables": failed, "checks": len(summary["results"])}
 
     @task(pool=WRITER_POOL)
-    def source_freshness(ds: str | None = None) -> dict:
+    def source_freshness(ds: str | None = None, data_interval_end=None) -> dict:
         from dwh.pipeline import source_freshness as check
 
-        return check(ds)  # stale sources warn: their figures turn 'unverified', the run goes on
+        # ages against the run's reference instant, so a backfill labels D as the run on D+1 did;
+        # stale sources warn: their figures turn 'unverified', the run goes on
+        return check(ds, data_interval_end)
 
     @task(pool=WRITER_POOL)
     def validate_figures(ds: str | None = None) -> None:
         from dwh.pipeline import validate_figures as run_validation
 
-        run_validation(ds)  # GX on the published figures themselves (marts.headline_figures)
+        run_validation(ds, fail_on_error=False)  # a failure withholds marts.headline_figures at publish  # GX on the published figures themselves (marts.headline_figures)
 
     @task(pool=WRITER_POOL)
     def brief(ds: str | None = None) -> str:
@@ -136,14 +154,15 @@ def crypto_market_daily():
         return str(write(ds))
 
     @task(pool=WRITER_POOL, outlets=[SNAPSHOT], retries=1, retry_delay=timedelta(seconds=30))
-    def publish() -> str:
+    def publish(ds: str | None = None) -> str:
         from dwh.pipeline import publish as run_publish
 
-        return str(run_publish())
+        return str(run_publish(ds))
 
     loaded = load_raw()
     # Seeds, staging and intermediate views build in one dbt call (cheap views, one start-up);
     # the marts are the tasks an operator watches, one per model with its tests.
+    # (without unit tests: they mock raw tables that a disabled source never created; CI runs them)
     views = _dbt_build_task("dbt_views", None, [MARTS, VERIFICATION])
     dbt = _dbt_models("dbt", [MARTS], [VERIFICATION])
     checked = validate()

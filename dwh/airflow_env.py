@@ -71,9 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "prepare":
         prepare()
         return 0
-    from dwh.pipeline import parse_day
+    from dwh.pipeline import NothingEnabled, parse_day, require_enabled_sources
+    from ingest.config import ConfigError
 
-    return run(parse_day(args.date).isoformat())
+    day = parse_day(args.date).isoformat()
+    try:
+        # before Airflow starts: a run with nothing to ingest would only publish an empty day
+        require_enabled_sources()
+    except (NothingEnabled, ConfigError) as exc:
+        print(f"dwh.airflow_env run --date {day}: {exc}", file=sys.stderr)
+        return 2
+    return run(day)
 
 
 if __name__ == "__main__":

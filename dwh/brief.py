@@ -3,7 +3,9 @@
 Every value and every label comes from the warehouse: the figures and their verification status from
 marts.headline_figures, the detail (funding per venue, the expiry calendar, holdings) from the marts.
 Only the wording is fixed here. A figure is always printed with its label: verified by N sources,
-single source, disputed or unverified, the last three with the reason the mart gives.
+single source, disputed or unverified. The reasons the mart gives are split into their causes, and each
+cause is one numbered caveat, listed once under Caveats with the figures it concerns; a figure points to
+its caveats by number ("unverified [1, 3]") instead of repeating the reason in every row.
 """
 from __future__ import annotations
 
@@ -81,22 +83,63 @@ def label(f: dict[str, Any] | None) -> str:
     return f"{text}: {reason}" if reason else text
 
 
-class Said:
-    """Figures in a sentence: value and label; a reason already given in the sentence is not repeated."""
+def causes(reason: str | None) -> list[str]:
+    """A mart reason is its causes joined by '; ' (headline_figures.sql): each one is a caveat of its own."""
+    return list(dict.fromkeys(c.strip() for c in (reason or "").split("; ") if c.strip()))
+
+
+def figure_name(f: dict[str, Any]) -> str:
+    return f"{f['entity']} ({f['asset']})" if f["entity"] else f"{f['label']} ({f['asset']})"
+
+
+class Notes:
+    """The brief's caveats, one per cause, numbered in the order the brief first points to them."""
 
     def __init__(self) -> None:
-        self.reasons: set[str] = set()
+        self.numbers: dict[str, int] = {}
+        self.figures: dict[int, dict[str, str]] = {}  # caveat number -> {figure name: its status}
+
+    def refs(self, f: dict[str, Any] | None) -> list[int]:
+        if f is None or f["verification_status"] == "verified":
+            return []
+        out = []
+        for cause in causes(f["reason"]):
+            n = self.numbers.setdefault(cause, len(self.numbers) + 1)
+            self.figures.setdefault(n, {})[figure_name(f)] = f["verification_status"].replace("_", " ")
+            out.append(n)
+        return out
+
+    def label(self, f: dict[str, Any] | None) -> str:
+        """The label with pointers to its caveats: 'unverified [1, 3]'; verified figures name their sources."""
+        if f is None or f["verification_status"] == "verified":
+            return label(f)
+        text = {"single_source": "single source", "disputed": "disputed", "unverified": "unverified"}[
+            f["verification_status"]]
+        refs = sorted(self.refs(f))
+        return f"{text} [{', '.join(map(str, refs))}]" if refs else text
+
+    def listed(self) -> list[str]:
+        """'[2] coverage 5/6, missing: okx. Unverified: Open interest (BTC); ...' (labels hold commas)."""
+        out = []
+        for cause, n in self.numbers.items():
+            by_status: dict[str, list[str]] = {}
+            for name, status in self.figures[n].items():
+                by_status.setdefault(status, []).append(name)
+            out.append(f"[{n}] {cause.rstrip('.')}. " + " ".join(
+                f"{status.capitalize()}: {'; '.join(names)}." for status, names in by_status.items()))
+        return out
+
+
+class Said:
+    """Figures in a sentence: value and label, the reasons as pointers to the caveats."""
+
+    def __init__(self, notes: Notes) -> None:
+        self.notes = notes
 
     def __call__(self, f: dict[str, Any] | None) -> str:
         if f is None:
             return "n/a (no figure)"
-        text = label(f)
-        reason = (f["reason"] or "").strip()
-        if f["verification_status"] != "verified" and reason:
-            if reason in self.reasons:
-                text = f"{f['verification_status'].replace('_', ' ')}, as above"
-            self.reasons.add(reason)
-        return f"{value_text(f)} ({text})"
+        return f"{value_text(f)} ({self.notes.label(f)})"
 
 
 # --- data ----------------------------------------------------------------------------------------------
@@ -120,20 +163,54 @@ def load_figures(con, day: dt.date) -> dict[tuple[str, str, str | None], dict[st
 
 
 # --- sections ------------------------------------------------------------------------------------------
-def figure_table(figs: list[dict[str, Any]]) -> tuple[str, list[str], list[list[str]]]:
+def figure_table(figs: list[dict[str, Any]], notes: Notes) -> tuple[str, list[str], list[list[str]]]:
     rows = [[f["label"], f["asset"] if not f["entity"] else f"{f['entity']} ({f['asset']})", value_text(f),
-             f["coverage_text"] or "", label(f)] for f in figs]
+             f["coverage_text"] or "", notes.label(f)] for f in figs]
     return "Figures", ["Figure", "Asset", "Value", "Venues", "Verification"], rows
 
 
-def liquidations(con, day: dt.date, figs: dict) -> Section:
+COMPLETENESS_TEXT = {"complete": "complete", "sampled_lower_bound": "lower bound (sampled feed)",
+                     "partial_window": "partial window"}
+COMPLETENESS_RANK = ("partial_window", "sampled_lower_bound", "complete")  # worst first
+
+
+def _clock(t: dt.datetime, day: dt.date) -> str:
+    return "24:00" if t.date() > day else f"{t:%H:%M}"
+
+
+def liquidation_venue_table(con, day: dt.date) -> tuple[str, list[str], list[list[str]]] | None:
+    """What the liquidation figures rest on: each venue's longs, shorts and total over BTC and ETH for D, and
+    how complete its count is (marts.liquidations_daily_by_exchange; the worst of its assets)."""
+    if not _exists(con, "marts", "liquidations_daily_by_exchange"):
+        return None
+    rows = _rows(con, """
+        SELECT exchange, sum(long_usd) AS long_usd, sum(short_usd) AS short_usd, sum(total_usd) AS total_usd,
+               list(DISTINCT completeness) AS completeness, min(hours_covered) AS hours,
+               min(covered_from) AS covered_from, max(covered_to) AS covered_to
+        FROM marts.liquidations_daily_by_exchange WHERE date = ? GROUP BY exchange ORDER BY exchange""", [day])
+    table = []
+    for r in rows:
+        worst = next(c for c in (*COMPLETENESS_RANK, None) if c is None or c in r["completeness"])
+        text = COMPLETENESS_TEXT.get(worst, str(worst))
+        if worst == "partial_window":
+            text += (f", {r['hours']}/24 h" + (f" ({_clock(r['covered_from'], day)}-{_clock(r['covered_to'], day)} UTC)"
+                                                if r["covered_from"] and r["covered_to"] else ""))
+        table.append([r["exchange"], usd(r["long_usd"]), usd(r["short_usd"]), usd(r["total_usd"]), text])
+    return (f"Liquidations per venue, BTC and ETH, {day}", ["Venue", "Longs", "Shorts", "Total", "Completeness"],
+            table)
+
+
+def liquidations(con, day: dt.date, figs: dict, notes: Notes) -> Section:
     s = Section("Liquidations")
-    said = Said()
+    said = Said(notes)
     total = figs.get(("liquidations_total_usd", "ALL", None))
     ratio = figs.get(("long_liquidation_ratio", "ALL", None))
     avg = figs.get(("long_liquidation_ratio_30d_avg", "ALL", None))
+    venues = liquidation_venue_table(con, day)
     if total is None:
         s.paragraphs.append(f"No liquidation figures for {day}.")
+        if venues is not None:
+            s.tables.append(venues)
         return s
     s.paragraphs.append(f"Liquidations across BTC and ETH came to {said(total)}, from {total['source_count']} "
                         f"venues ({total['sources'] or 'none'}).")
@@ -149,7 +226,9 @@ def liquidations(con, day: dt.date, figs: dict) -> Section:
     per_asset = [figs[(name, a, None)] for a in (*ASSETS, "ALL")
                  for name in ("liquidations_total_usd", "long_liquidation_ratio", "long_liquidation_ratio_30d_avg")
                  if (name, a, None) in figs]
-    s.tables.append(figure_table(per_asset))
+    s.tables.append(figure_table(per_asset, notes))
+    if venues is not None:
+        s.tables.append(venues)
     history = _rows(con, """
         SELECT date, figure, value FROM marts.headline_figures
         WHERE asset = 'ALL' AND figure IN ('long_liquidation_ratio', 'long_liquidation_ratio_30d_avg')
@@ -162,16 +241,16 @@ def liquidations(con, day: dt.date, figs: dict) -> Section:
     return s
 
 
-def funding(con, day: dt.date, figs: dict) -> Section:
+def funding(con, day: dt.date, figs: dict, notes: Notes) -> Section:
     s = Section("Funding")
-    said = Said()
+    said = Said(notes)
     for a in ASSETS:
         f = figs.get(("funding_annualized_oi_weighted", a, None))
         if f is not None:
             s.paragraphs.append(f"{a} funding, weighted by open interest across {f['source_count']} venues, ran at "
                                 f"{said(f)} a year.")
     s.tables.append(figure_table([figs[("funding_annualized_oi_weighted", a, None)] for a in (*ASSETS, "ALL")
-                                  if ("funding_annualized_oi_weighted", a, None) in figs]))
+                                  if ("funding_annualized_oi_weighted", a, None) in figs], notes))
     if _exists(con, "marts", "funding_daily"):
         rows = _rows(con, "SELECT exchange, asset, annualized_rate, observations FROM marts.funding_daily "
                           "WHERE date = ? ORDER BY exchange, asset", [day])
@@ -194,9 +273,9 @@ def funding(con, day: dt.date, figs: dict) -> Section:
     return s
 
 
-def open_interest(con, day: dt.date, figs: dict) -> Section:
+def open_interest(con, day: dt.date, figs: dict, notes: Notes) -> Section:
     s = Section("Open interest")
-    said = Said()
+    said = Said(notes)
     for a in (*ASSETS, "ALL"):
         level = figs.get(("open_interest_usd", a, None))
         change = figs.get(("open_interest_change_24h_pct", a, None))
@@ -205,13 +284,14 @@ def open_interest(con, day: dt.date, figs: dict) -> Section:
             s.paragraphs.append(f"{name} perpetual open interest at the close: {said(level)}; over 24 hours "
                                 f"{said(change)}.")
     s.tables.append(figure_table([figs[(n, a, None)] for a in (*ASSETS, "ALL")
-                                  for n in ("open_interest_usd", "open_interest_change_24h_pct") if (n, a, None) in figs]))
+                                  for n in ("open_interest_usd", "open_interest_change_24h_pct") if (n, a, None) in figs],
+                                 notes))
     return s
 
 
-def options(con, day: dt.date, figs: dict) -> Section:
+def options(con, day: dt.date, figs: dict, notes: Notes) -> Section:
     s = Section("Next option expiry")
-    said = Said()
+    said = Said(notes)
     if not _exists(con, "marts", "options_expiries_total"):
         s.paragraphs.append(f"No option data for {day}.")
         return s
@@ -227,7 +307,8 @@ def options(con, day: dt.date, figs: dict) -> Section:
             f"{a}: the next expiry, {nxt[a]['expiry']:%a %d %b %Y %H:%M} UTC, holds {said(oi)}, "
             f"{said(notional)} in notional, with max pain at {said(pain)}.")
     s.tables.append(figure_table([figs[(n, a, None)] for a in ASSETS for n in (
-        "options_next_expiry_oi", "options_next_expiry_notional_usd", "options_next_expiry_max_pain") if (n, a, None) in figs]))
+        "options_next_expiry_oi", "options_next_expiry_notional_usd", "options_next_expiry_max_pain") if (n, a, None) in figs],
+        notes))
     calendar = _rows(con, """
         SELECT expiry, asset, notional_usd FROM marts.options_expiries_total
         WHERE snapshot_date = ? AND expiry IN (
@@ -241,9 +322,9 @@ def options(con, day: dt.date, figs: dict) -> Section:
     return s
 
 
-def holdings(con, day: dt.date, figs: dict, top: int = 8) -> Section:
+def holdings(con, day: dt.date, figs: dict, notes: Notes, top: int = 8) -> Section:
     s = Section("Entity holdings")
-    said = Said()
+    said = Said(notes)
     if not _exists(con, "marts", "entity_holdings_daily"):
         s.paragraphs.append(f"No holdings data for {day}.")
         return s
@@ -266,7 +347,7 @@ def holdings(con, day: dt.date, figs: dict, top: int = 8) -> Section:
     for m in moves:
         f = figs.get(("entity_balance", m["asset"], m["entity"]))
         rows.append([m["entity"], coins(m["balance"], m["asset"]), coins(m["balance_change_1d"], m["asset"]),
-                     coins(m["balance_change_30d"], m["asset"]), usd(m["usd_value"]), label(f)])
+                     coins(m["balance_change_30d"], m["asset"]), usd(m["usd_value"]), notes.label(f)])
     s.tables.append((f"The {len(rows)} largest moves of the day (USD)",
                      ["Entity", "Balance", "1 day", "30 days", "USD value", "Verification"], rows))
     for m in moves[:3]:
@@ -279,28 +360,36 @@ def holdings(con, day: dt.date, figs: dict, top: int = 8) -> Section:
     return s
 
 
-def caveats(con, day: dt.date, figs: dict) -> Section:
+def caveats(con, day: dt.date, figs: dict, notes: Notes) -> Section:
     s = Section("Caveats")
     market = [f for f in figs.values() if f["entity"] is None]
+    entities = [f for f in figs.values() if f["entity"] is not None]
+    # every market figure that is not verified, and every disputed entity balance, has its causes listed
+    # even where no section printed it
     for status in ("unverified", "disputed", "single_source"):
         for f in sorted((f for f in market if f["verification_status"] == status),
                         key=lambda f: (f["figure"], f["asset"])):
-            s.paragraphs.append(f"{f['label']} ({f['asset']}) is {label(f)}.")
-    entities = [f for f in figs.values() if f["entity"] is not None]
+            notes.refs(f)
+    for f in sorted((f for f in entities if f["verification_status"] == "disputed"), key=lambda f: f["entity"]):
+        notes.refs(f)
+    s.paragraphs.extend(notes.listed())
     if entities:
         counts: dict[str, int] = {}
         for f in entities:
             counts[f["verification_status"]] = counts.get(f["verification_status"], 0) + 1
         s.paragraphs.append("Entity balances: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
                             + ".")
-        for f in sorted((f for f in entities if f["verification_status"] == "disputed"), key=lambda f: f["entity"]):
-            s.paragraphs.append(f"{f['entity']} ({f['asset']}) balance is {label(f)}.")
     if _exists(con, "marts", "data_quality_results"):
         dq = _rows(con, """SELECT status, severity, "table", expectation, observed_value FROM marts.data_quality_results
                            WHERE run_date = ? ORDER BY severity, "table", expectation""", [day])
         bad = [r for r in dq if r["status"] in ("failed", "error")]
         s.paragraphs.append(f"Data quality: {len(dq) - len(bad)} of {len(dq)} checks passed or were skipped for {day}"
                             + (f"; {len(bad)} failed." if bad else "."))
+        # a domain no enabled source feeds is said once, with the reason the runner recorded
+        unfed = sorted({r["observed_value"] for r in dq if r["status"] == "skipped" and r["observed_value"]
+                        and (r["observed_value"].startswith("no enabled source") or r["observed_value"].endswith(" is not enabled"))})
+        if unfed:
+            s.paragraphs.append("Not checked, as nothing enabled feeds them: " + "; ".join(unfed) + ".")
         if bad:
             s.tables.append(("Failed checks", ["Severity", "Table", "Check", "Observed"],
                              [[r["severity"], r["table"], r["expectation"], (r["observed_value"] or "")[:80]]
@@ -311,8 +400,9 @@ def caveats(con, day: dt.date, figs: dict) -> Section:
         stale = _rows(con, """SELECT relation, status, age_hours FROM staging.stg_dbt__source_freshness_checks
                               WHERE run_date = ? AND status IN ('warn', 'error') AND max_loaded_at >= TIMESTAMPTZ '2000-01-01'
                               ORDER BY relation""", [day])
-        s.paragraphs.append("Source freshness: " + ("; ".join(f"{r['relation']} last loaded {r['age_hours']:.1f} h "
-                                                              f"before the check" for r in stale)
+        # ages on the run's clock (dbt_project/macros/run_clock.sql): the same whenever the check ran
+        s.paragraphs.append("Source freshness: " + ("; ".join(f"{r['relation']}'s newest data {r['age_hours']:.1f} h "
+                                                              f"before the run's reference time" for r in stale)
                                                     if stale else "every loaded source was fresh") + ".")
     return s
 
@@ -325,10 +415,12 @@ def compose(con, day: dt.date) -> Brief:
     intro = [f"Figures for the UTC day {day}: events over the day, states as of {day + dt.timedelta(days=1)} 00:00 UTC.",
              (f"Of {len(market)} market figures, {counts['verified']} are verified by at least two independent "
               f"sources, {counts['single_source']} rest on a single source, {counts['disputed']} are disputed and "
-              f"{counts['unverified']} unverified; the reasons are given with each figure and under Caveats.")
+              f"{counts['unverified']} unverified; a figure's bracketed numbers point to its caveats, listed "
+              f"once each under Caveats.")
              if market else f"No headline figures were built for {day}."]
-    sections = [liquidations(con, day, figs), funding(con, day, figs), open_interest(con, day, figs),
-                options(con, day, figs), holdings(con, day, figs), caveats(con, day, figs)]
+    notes = Notes()
+    sections = [liquidations(con, day, figs, notes), funding(con, day, figs, notes), open_interest(con, day, figs, notes),
+                options(con, day, figs, notes), holdings(con, day, figs, notes), caveats(con, day, figs, notes)]
     return Brief(day, f"Crypto derivatives brief, {day}", intro, sections)
 
 

@@ -62,12 +62,16 @@ def _date(value: str) -> dt.date:
 def _sources(requested: list[str] | None) -> list[str]:
     """The sources a command runs: the named ones (any configured source with an ingest module,
     enabled or not, so a disabled source can still be backfilled on purpose) or every enabled one."""
-    from ingest.config import ConfigError, enabled_sources, get_source
+    from dwh.pipeline import NothingEnabled, require_enabled_sources
+    from ingest.config import ConfigError, get_source
     from ingest.venues import MODULES
 
     try:
         if not requested:
-            names = [s.name for s in enabled_sources() if s.name in MODULES]
+            try:
+                names = [n for n in require_enabled_sources() if n in MODULES]
+            except NothingEnabled as exc:
+                raise UsageError(str(exc)) from None
             if not names:
                 raise UsageError("no enabled source with an ingest module in the sources file")
             return names
@@ -137,15 +141,59 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _out(f"dwh run {day}: {', '.join(sources)}")
     started = time.monotonic()
-    _, failed = _step(f"ingest ({len(sources)} sources in parallel)", ingest_parallel, sources, day)
-    for source, datasets in failed.items():
-        _out(f"    ingest failed: {source}: {', '.join(datasets)}")
+    manifests, failed = _step(f"ingest ({len(sources)} sources in parallel)", ingest_parallel, sources, day)
+    _report_ingest(manifests)
     # Like the DAG's all_done trigger: what did land is still loaded and modelled.
     _step("load", pipeline.load, day, sources)
+    if not any(v.get("status") == "ok" for m in manifests for v in m["datasets"].values()):
+        # Nothing came in (network down, every host refused): modelling would only restate the last day's
+        # data under D. The load above recorded the failures (raw.ingest_runs); the snapshot stays as it was.
+        _err(f"no source delivered anything for {day}: nothing modelled or published "
+             f"(failed: {', '.join(sorted(failed))})")
+        return EXIT_FAILED
     _model_check_publish(day, args.no_check_gate)
     _out(f"wall time: {time.monotonic() - started:.1f} s")
     if failed:
         _err(f"ingest failed for {', '.join(sorted(failed))}; the rest was loaded and published")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _report_ingest(manifests: list[dict[str, Any]]) -> None:
+    """Each failed source with its cause (datasets failing for the same reason on one line), and each
+    dataset skipped because an input dataset of its run failed."""
+    for m in manifests:
+        causes: dict[str, list[str]] = {}
+        for name, entry in m["datasets"].items():
+            if entry.get("status") == "failed":
+                causes.setdefault(str(entry.get("error") or "").strip().split("\n")[0][:400], []).append(name)
+        for cause, names in causes.items():
+            _out(f"    ingest failed: {m['source']}: {', '.join(names)}: {cause}")
+        for name, entry in m["datasets"].items():
+            if entry.get("skipped_because"):
+                _out(f"    skipped: {m['source']}: {name}, because {entry['error']}")
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    from dwh import pipeline
+
+    day = _date(args.date) if args.date else None
+    sources = _sources(args.source)
+    results = pipeline.poll(day, sources)
+    if not results:
+        _out("dwh poll: no enabled source has a retention-limited dataset")
+        return EXIT_OK
+    failed = []
+    for source, manifest in results.items():
+        for name, entry in manifest["datasets"].items():
+            window = (entry.get("notes") or {}).get("covered_window") or {}
+            _out(f"  {source}.{name} {manifest['date']}: {entry['status']}"
+                 + (f", covers {window.get('from')} .. {window.get('to')}" if window else "")
+                 + (f" ({entry['error']})" if entry.get("error") else ""))
+            if entry["status"] == "failed":
+                failed.append(f"{source}.{name}")
+    if failed:
+        _err(f"poll failed for {', '.join(failed)}")
         return EXIT_FAILED
     return EXIT_OK
 
@@ -456,6 +504,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exchange sandbox to steer: its clock is set to D+1 00:30 UTC before day D (tests, demos)")
     b.set_defaults(func=cmd_backfill)
 
+    pl = sub.add_parser("poll", help="land the retention-limited REST datasets (liquidations) of the day in "
+                                     "progress; run hourly so nothing ages out before the daily run")
+    pl.add_argument("--date", help="UTC day to poll (default: today, UTC)")
+    pl.add_argument("--source", action="append", help="limit to these sources (repeat or comma-separate)")
+    pl.set_defaults(func=cmd_poll)
+
     s = sub.add_parser("status", help="last runs, freshness, failing checks, unverified figures")
     s.set_defaults(func=cmd_status)
 
@@ -491,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        _err(str(exc))
+        for line in str(exc).splitlines() or [""]:  # a config error: one line per mistake
+            _err(line)
         return EXIT_USAGE
     except StepFailed as exc:
         _err(str(exc))

@@ -1,8 +1,8 @@
 """`make demo`: the daily pipeline over the sandbox scenario, then a summary of the last day.
 
-Starts the exchange sandbox, points every source at it, and for each scenario day sets the
-sandbox clock to D+1 00:30 UTC (when the scheduled run would fetch D), ingests every source and
-loads D; then builds the marts once, validates, writes the brief and publishes the snapshot.
+Starts the exchange sandbox, points every source at it, and for each scenario day polls the
+retention-limited datasets at D 23:50 (as the hourly poll would), sets the sandbox clock to D+1 00:30 UTC
+(when the scheduled run would fetch D), ingests every source and loads D; then builds the marts once, validates, writes the brief and publishes the snapshot.
 The steps are the same functions the Airflow DAG runs.
 """
 from __future__ import annotations
@@ -35,6 +35,10 @@ def run_days(sandbox, day_list: list[dt.date], *, quiet: bool = False, streams=N
     for i, day in enumerate(day_list, 1):
         if streams is not None:  # the websocket collector lives through D (compressed) and closes its files
             streams.play_day(day)
+        # the last hourly poll of D (dags/liquidations_poll_hourly.py): OKX keeps one day of liquidation orders,
+        # so the run at D+1 00:30 alone no longer sees D's first half hour
+        sandbox.set_clock(dt.datetime.combine(day, dt.time(23, 50), tzinfo=dt.timezone.utc))
+        pipeline.poll(day, sources)
         sandbox.set_clock(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc))
         with ThreadPoolExecutor(max_workers=min(6, len(sources))) as pool:
             results = list(pool.map(lambda s: pipeline.ingest(s, day, raise_on_failure=False), sources))

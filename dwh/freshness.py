@@ -3,6 +3,12 @@
 A stale source only warns: the run goes on, and marts.headline_figures marks the figures built on that
 table 'unverified'. The check's JSON (dbt's sources.json) is written under the data dir and loaded one
 row per source table; a rerun for the same day replaces that day's rows.
+
+Ages are on the run's clock, not the wall clock: the project's `collect_freshness` (dbt_project/macros/
+run_clock.sql) compares each table's newest event time among the rows landed for D or before with D's
+reference instant (`run_reference_at`, default D+1 00:30 UTC), which dbt reports as `snapshotted_at`. So
+a backfill a year late gets the verdicts the run on D+1 got. `checked_at` alone is the wall clock: when
+the check ran, kept for the record and to pick the latest of several checks of one day.
 """
 from __future__ import annotations
 
@@ -28,15 +34,16 @@ def results_path(day: dt.date) -> Path:
     return data_dir() / "reports" / f"source_freshness_{day.isoformat()}.json"
 
 
-def run_check(day: dt.date) -> Path:
-    """Run `dbt source freshness` (stale sources warn; errors do not raise); keep its JSON under reports/."""
+def run_check(day: dt.date, reference_at: str | dt.datetime | None = None) -> Path:
+    """Run `dbt source freshness` for D (stale sources warn; errors do not raise); keep its JSON under reports/."""
     import shutil
 
     from dwh.dbt import run_dbt, target_dir
+    from dwh.pipeline import dbt_vars
 
     produced = target_dir() / "sources.json"
     produced.unlink(missing_ok=True)
-    proc = run_dbt(["source", "freshness"], check=False)
+    proc = run_dbt(["source", "freshness", "--vars", dbt_vars(day, reference_at)], check=False)
     if not produced.exists():
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
         raise RuntimeError(f"dbt source freshness wrote no results (exit {proc.returncode}):\n{tail}")
@@ -75,9 +82,12 @@ def parse(path: Path, day: dt.date, schemas: dict[str, str] | None = None) -> li
 
 
 def source_schemas() -> dict[str, str]:
-    from dwh.dbt import DBT_DIR
+    from dwh.dbt import DBT_DIR, target_dir
 
-    manifest = DBT_DIR / "target" / "manifest.json"
+    # the check just wrote this data dir's manifest; the project's own is the fallback
+    manifest = target_dir() / "manifest.json"
+    if not manifest.exists():
+        manifest = DBT_DIR / "target" / "manifest.json"
     if not manifest.exists():
         return {}
     return {uid: node.get("schema") for uid, node in json.loads(manifest.read_text()).get("sources", {}).items()}
@@ -101,11 +111,11 @@ def store(con, day: dt.date, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-def check_and_store(day: dt.date) -> dict[str, int]:
+def check_and_store(day: dt.date, reference_at: str | dt.datetime | None = None) -> dict[str, int]:
     """The DAG's source_freshness step: run the check, load its verdicts, count them by status."""
     from dwh.pipeline import connect
 
-    rows = parse(run_check(day), day, source_schemas())
+    rows = parse(run_check(day, reference_at), day, source_schemas())
     with connect() as con:
         store(con, day, rows)
     counts: dict[str, int] = {}

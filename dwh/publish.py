@@ -63,8 +63,46 @@ def _prune_versions(versions: Path, keep: int) -> None:
         shutil.rmtree(legacy, ignore_errors=True)
 
 
-def publish_snapshot(warehouse: Path, target_dir: Path, schemas: tuple[str, ...] = ("marts",)) -> Path:
+RESULTS_TABLE = "data_quality_results"  # marts.data_quality_results, written by expectations/runner.py
+
+
+def withheld_tables(warehouse: Path, run_date: dt.date) -> dict[str, str]:
+    """Tables a failed error-severity check (or one that could not run) guards for run_date: schema.table ->
+    the checks that failed. A check guards the table it reads and nothing else (docs/verification.md)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = ?",
+            [RESULTS_TABLE]).fetchone()[0]
+        if not found:
+            return {}
+        rows = con.execute(
+            f"""SELECT "table", string_agg(expectation || ' (' || status || coalesce(': ' || observed_value, '')
+                       || ')', '; ' ORDER BY expectation)
+                FROM marts.{RESULTS_TABLE}
+                WHERE run_date = ? AND severity = 'error' AND status IN ('failed', 'error')
+                GROUP BY 1 ORDER BY 1""", [run_date]).fetchall()  # constant table name, bound values  # nosec B608
+    return {table: f"error-severity check failed: {checks}" for table, checks in rows}
+
+
+def _previous_tables(target_dir: Path) -> tuple[Path | None, str | None, set[str]]:
+    """The snapshot published before this one: its file, version and tables (schema.table as in the warehouse)."""
+    previous = target_dir / SNAPSHOT_DB
+    manifest = target_dir / "manifest.json"
+    if not previous.exists() or not manifest.exists():
+        return None, None, set()
+    doc = json.loads(manifest.read_text())
+    return previous, doc.get("version"), set(doc.get("tables") or [])
+
+
+def publish_snapshot(warehouse: Path, target_dir: Path, schemas: tuple[str, ...] = ("marts",),
+                     run_date: dt.date | None = None) -> Path:
+    """Publish every table of the schemas. With `run_date`, a table that failed an error-severity check that
+    day is withheld: the snapshot keeps the copy it published before (or leaves the table out when there is
+    none), and the manifest's `withheld` says which, why, and which version is kept."""
     target_dir.mkdir(parents=True, exist_ok=True)
+    withheld = withheld_tables(warehouse, run_date) if run_date else {}
+    previous, previous_version, previous_tables = _previous_tables(target_dir)
+    held: dict[str, dict[str, object]] = {}
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     staging = target_dir / f".build-{stamp}"
     staging.mkdir()
@@ -77,6 +115,8 @@ def publish_snapshot(warehouse: Path, target_dir: Path, schemas: tuple[str, ...]
         # publisher never takes the warehouse's write lock.
         with duckdb.connect(str(db_tmp)) as snap:
             snap.execute(f"ATTACH {_lit(warehouse)} AS wh (READ_ONLY)")
+            if withheld and previous is not None:
+                snap.execute(f"ATTACH {_lit(previous)} AS prev (READ_ONLY)")
             for schema in schemas:
                 dest = snapshot_schema(schema)
                 snap.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(dest)}")
@@ -87,12 +127,23 @@ def publish_snapshot(warehouse: Path, target_dir: Path, schemas: tuple[str, ...]
                 parquet_dir.mkdir(parents=True, exist_ok=True)
                 for name in names:
                     table = f"{_ident(dest)}.{_ident(name)}"
-                    snap.execute(f"CREATE TABLE {table} AS SELECT * FROM wh.{_ident(schema)}.{_ident(name)}")  # names: _ident; paths: _lit  # nosec B608
+                    origin = f"wh.{_ident(schema)}.{_ident(name)}"
+                    if f"{schema}.{name}" in withheld:
+                        kept = previous is not None and f"{schema}.{name}" in previous_tables
+                        held[f"{schema}.{name}"] = {"reason": withheld[f"{schema}.{name}"], "kept_version":
+                                                    previous_version if kept else None}
+                        if not kept:  # never published before: left out rather than published unchecked
+                            continue
+                        origin = f"prev.{_ident(dest)}.{_ident(name)}"
+                    snap.execute(f"CREATE TABLE {table} AS SELECT * FROM {origin}")  # names: _ident; paths: _lit  # nosec B608
                     snap.execute(f"COPY {table} TO {_lit(parquet_dir / (name + '.parquet'))} (FORMAT parquet)")
                     tables.append(f"{schema}.{name}")
             snap.execute("DETACH wh")
+            if withheld and previous is not None:
+                snap.execute("DETACH prev")
         manifest = json.dumps({"published_at": dt.datetime.now(dt.timezone.utc).isoformat(), "version": stamp,
-                               "tables": tables}, indent=2)
+                               "run_date": run_date.isoformat() if run_date else None,
+                               "tables": tables, "withheld": held}, indent=2)
         (staging / PARQUET_LINK / "manifest.json").write_text(manifest)
         (staging / "manifest.json").write_text(manifest)
         os.chmod(db_tmp, 0o444)  # readers open it read_only; the mode says so to every other tool too

@@ -1,12 +1,15 @@
-"""`dwh status`: what ran, how fresh each source is, which checks fail, which figures are unverified.
+"""`dwh status`: what ran, how fresh each source is, which checks fail, which figures are unverified,
+and the stream alerts: websocket connections the collector found deaf (open, subscribed, fed nothing).
 
-Reads the warehouse read-only. When a pipeline step holds the write lock, the mart sections fall
+Reads the warehouse read-only, and the collector's state files in the landing zone (a standing alarm
+is there before any load has seen its gap). When a pipeline step holds the write lock, the mart sections fall
 back to the published snapshot (raw tables are not published, so the ingest sections say so).
 Each section is skipped while its table does not exist yet.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,9 @@ import duckdb
 
 # dbt's source freshness threshold (models/staging/_sources.yml: warn_after 36 hours).
 STALE_AFTER = dt.timedelta(hours=36)
+# The scheduled run of D reads D at D+1 00:30 UTC: ages are measured against the latest run's reference
+# instant, never the wall clock, so the same warehouse reads the same whenever it is asked.
+REFERENCE_AFTER_CLOSE = dt.timedelta(minutes=30)
 
 
 @dataclass
@@ -74,7 +80,7 @@ def _runs_section(con, tables) -> Section | None:
                    ["source", "last date", "ok", "failed", "failed datasets", "finished (UTC)"], rows)
 
 
-def _freshness_section(con, tables, now: dt.datetime) -> Section | None:
+def _freshness_section(con, tables) -> Section | None:
     raw = sorted(t for s, t in tables if s == "raw" and "__" in t and "_fetched_at" in _columns(con, "raw", t))
     if not raw:
         return None
@@ -84,17 +90,26 @@ def _freshness_section(con, tables, now: dt.datetime) -> Section | None:
     rows = con.execute(f"""
         SELECT source, max(day) AS latest_day, max(fetched) AS last_fetch, sum(n) AS rows_total
         FROM ({union}) GROUP BY source ORDER BY source""").fetchall()  # names: constants, or [A-Za-z0-9_] raw tables  # nosec B608
+    days = [day for _, day, _, _ in rows if day is not None]
+    if not days:
+        return None
+    # a source's data counts from the close its latest run described (D+1 00:00); the fetch time is shown,
+    # not judged: a backfill fetches late by design
+    latest = max(days)
+    reference = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc) \
+        + REFERENCE_AFTER_CLOSE
     out = []
     for source, day, fetched, n in rows:
-        if fetched is None:
-            out.append((source, day, None, None, n, "no data"))
+        if day is None:
+            out.append((source, None, None, None, n, "no data"))
             continue
-        age = now - fetched.astimezone(dt.timezone.utc)
-        hours = round(age.total_seconds() / 3600, 1)
-        out.append((source, day, fetched.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"), hours, n,
-                    "stale" if age > STALE_AFTER else "fresh"))
+        age = reference - dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
+        out.append((source, day, fetched.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M") if fetched else None,
+                    round(age.total_seconds() / 3600, 1), n, "stale" if age > STALE_AFTER else "fresh"))
     return Section(f"Freshness per source (stale after {int(STALE_AFTER.total_seconds() // 3600)} h)",
-                   ["source", "latest day", "last fetch (UTC)", "age h", "rows", "state"], out)
+                   ["source", "latest day", "last fetch (UTC)", "age h", "rows", "state"], out,
+                   f"ages at the reference time of the latest run, {latest} "
+                   f"({reference:%Y-%m-%d %H:%M} UTC), not the wall clock")
 
 
 def _checks_section(con, tables) -> Section | None:
@@ -127,8 +142,59 @@ def _unverified_section(con, tables) -> Section | None:
                    None if rows else "every figure of the latest day is verified")
 
 
-def collect(warehouse: Path, snapshot: Path, now: dt.datetime | None = None) -> Status:
-    now = now or dt.datetime.now(dt.timezone.utc)
+# the collector's reason for a gap it closed itself because the connection brought no data (ingest.stream)
+SILENT = "silent connection"
+
+
+def _stream_alerts_section(con, tables) -> Section | None:
+    """Deaf connections of the latest stream day loaded: their hours do not count as heard."""
+    if ("raw", "stream_gaps") not in tables:
+        return None
+    day_of = "(SELECT max(date) FROM raw.stream_hours)" if ("raw", "stream_hours") in tables \
+        else "(SELECT max(_date) FROM raw.stream_gaps)"
+    rows = con.execute(f"""
+        WITH d AS (SELECT {day_of} AS day)
+        SELECT DISTINCT g.source,
+               strftime(g.started_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS started_utc,
+               strftime(g.ended_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS ended_utc,
+               round(date_diff('second', g.started_at, g.ended_at) / 60.0, 1) AS minutes, g.reason
+        FROM raw.stream_gaps AS g, d
+        WHERE contains(g.reason, ?)  -- also inside 'could not subscribe: silent connection: no ack ...'
+            AND g.started_at < (d.day + INTERVAL 1 DAY)::TIMESTAMP AT TIME ZONE 'UTC'
+            AND g.ended_at > d.day::TIMESTAMP AT TIME ZONE 'UTC'
+        ORDER BY g.source, started_utc""", [SILENT]).fetchall()  # names: constants  # nosec B608
+    day = con.execute(f"SELECT {day_of}").fetchone()[0]  # names: constants  # nosec B608
+    title = f"Stream alerts: silent connections on {day} (not counted as heard)"
+    return Section(title, ["source", "silent from (UTC)", "until (UTC)", "minutes", "reason"], rows,
+                   f"ALERT: {len({r[0] for r in rows})} source(s) had deaf connections" if rows else None)
+
+
+def _collector_alarms_section(landing: Path) -> Section | None:
+    """Alarms the running collector raised and that no data has cleared yet (not loaded anywhere)."""
+    base = landing / "_gaps"
+    states = sorted(base.glob("source=*/_state.json")) if base.exists() else []
+    rows = []
+    for path in states:
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # being replaced this instant; the next look reads it
+        alarm = doc.get("alarm")
+        if isinstance(alarm, dict) and doc.get("status") == "running":
+            rows.append((doc.get("source"), alarm.get("since"), alarm.get("raised_at"), doc.get("alive_at"),
+                         alarm.get("reason")))
+    if not rows:
+        return None
+    return Section("Stream alerts: collector alarms standing now", ["source", "silent since", "raised at",
+                   "collector alive at", "reason"], rows,
+                   f"ALERT: {len(rows)} stream(s) deliver nothing; the collector keeps reconnecting")
+
+
+def collect(warehouse: Path, snapshot: Path, landing: Path | None = None) -> Status:
+    if landing is None:
+        from ingest.config import data_dir
+
+        landing = data_dir() / "landing"
     try:
         if not warehouse.exists():
             raise FileNotFoundError(warehouse)
@@ -144,12 +210,16 @@ def collect(warehouse: Path, snapshot: Path, now: dt.datetime | None = None) -> 
                         notes=[f"the warehouse {reason}; ingest runs and freshness need it (raw is not published)"])
     with con:
         tables = _tables(con)
-        builders = [lambda: _runs_section(con, tables), lambda: _freshness_section(con, tables, now),
+        builders = [lambda: _runs_section(con, tables), lambda: _freshness_section(con, tables),
+                    lambda: _stream_alerts_section(con, tables),
                     lambda: _checks_section(con, tables), lambda: _unverified_section(con, tables)]
         for build in builders:
             section = build()
             if section is not None:
                 status.sections.append(section)
+    alarms = _collector_alarms_section(landing)
+    if alarms is not None:
+        status.sections.insert(0, alarms)
     if not status.sections:
         status.notes.append("nothing to report yet: no ingest runs, checks or figures in the warehouse")
     return status

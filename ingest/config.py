@@ -17,7 +17,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(ValueError):
-    """The configuration names something that does not exist or is malformed."""
+    """The configuration names something that does not exist or is malformed.
+
+    `problems` holds one line per mistake (file, source, key, what is wrong); str() is all of them.
+    """
+
+    def __init__(self, message: str, *, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 @dataclass(frozen=True)
@@ -65,30 +72,47 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
 
 
+def display_path(path: Path) -> str:
+    """The file as a user would name it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def load_sources(path: Path | str | None = None) -> dict[str, SourceConfig]:
+    """The sources file, validated against ingest/config_schema.py before anything uses it.
+
+    Every problem is one line `<file>: sources.<source>.<key>: <what is wrong>`; all of them are
+    raised together (ConfigError.problems) so one run of `dwh run` shows every mistake at once.
+    """
+    from ingest.config_schema import validate_sources
+    from ingest.venues import MODULES
+
     path = Path(path) if path else sources_path()
     if not path.exists():
         raise ConfigError(f"sources file not found: {path}")
-    doc = yaml.safe_load(path.read_text()) or {}
-    raw = doc.get("sources")
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError(f"{path}: expected a non-empty mapping under 'sources:'")
+    shown = display_path(path)
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{shown}: not valid YAML: {' '.join(str(exc).split())}") from None
+    valid, problems = validate_sources(doc, MODULES)
+    if problems:
+        lines = [f"{shown}: {p}" for p in problems]
+        raise ConfigError("\n".join(lines), problems=lines)
     out: dict[str, SourceConfig] = {}
     known = {"enabled", "kind", "base_url", "ws_url", "assets", "rate_limit"}
-    for name, block in raw.items():
-        if name != name.lower():
-            raise ConfigError(f"{path}: source keys are lower-case, got {name!r}")
-        if not isinstance(block, dict) or "base_url" not in block:
-            raise ConfigError(f"{path}: source {name!r} needs at least base_url")
-        rate = (block.get("rate_limit") or {}).get("requests_per_second", 5)
+    for name, model in valid.items():
+        block = model.model_dump(exclude_unset=True)
         out[name] = SourceConfig(
             name=name,
-            enabled=bool(block.get("enabled", True)),
-            kind=str(block.get("kind", "venue")),
-            base_url=str(block["base_url"]).rstrip("/"),
-            ws_url=block.get("ws_url"),
-            assets=tuple(block.get("assets") or ()),
-            requests_per_second=float(rate),
+            enabled=model.enabled,
+            kind=model.kind,
+            base_url=model.base_url,
+            ws_url=getattr(model, "ws_url", None),
+            assets=tuple(getattr(model, "assets", ()) or ()),
+            requests_per_second=float(model.rate_limit.requests_per_second),
             extra={k: v for k, v in block.items() if k not in known},
         )
     return out

@@ -2,12 +2,20 @@
 
 Every response (errors included) is handed to `on_response` before anything else happens to it, so
 the landing zone keeps exactly what the venue said even when the run later gives up.
+
+A host that stops answering at the connection level (DNS failure, connection refused or reset,
+timeout) trips the source's circuit breaker after a few consecutive such failures: every later
+request of the run to that host fails at once with the cause (`CircuitOpen`), so an outage or a
+firewall ends the source's task in about a minute instead of retrying each of its requests (1,366
+on-chain addresses of one provider) for hours. Any HTTP answer, 429 and 5xx included, proves the host
+reachable and resets the count: those are the venue speaking, handled by the retries and Retry-After.
 """
 from __future__ import annotations
 
 import email.utils
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -34,6 +42,63 @@ class SourceError(RuntimeError):
         self.transient = transient
 
 
+class CircuitOpen(SourceError):
+    """The host failed at the connection level too many times in a row: not asked again this run."""
+
+    def __init__(self, source: str, host: str, failures: int, cause: str):
+        super().__init__(f"{source}: {host} unreachable ({failures} consecutive connection failures, last: "
+                         f"{cause}); its remaining requests of this run were not sent", transient=True)
+        self.source, self.host, self.failures, self.cause = source, host, failures, cause
+
+
+class CircuitBreaker:
+    """Consecutive connection-level failures per host of one source, shared by the source's clients
+    and threads for one run (ingest.run.ingest_source makes one per run).
+
+    Once open it stays open for the run: the run is a batch for one day, and its next attempt (a
+    rerun, tomorrow's run) starts closed. No half-open probing: the requests left would drain while
+    it is open anyway, so a probe could not save the day, only make the failure slower.
+    """
+
+    def __init__(self, source: str, threshold: int = 4):
+        if threshold < 1:
+            raise ValueError(f"{source}: breaker threshold must be >= 1, got {threshold}")
+        self.source = source
+        self.threshold = threshold
+        self._failures: dict[str, int] = {}
+        self._open: dict[str, CircuitOpen] = {}
+        self._lock = threading.Lock()
+
+    def check(self, host: str) -> None:
+        with self._lock:
+            opened = self._open.get(host)
+        if opened is not None:  # a fresh exception per request: threads raise it at once, each its own
+            raise CircuitOpen(opened.source, opened.host, opened.failures, opened.cause)
+
+    def failure(self, host: str, cause: str) -> CircuitOpen | None:
+        """Count one connection-level failure; the breaker's error once it is (or was) open."""
+        with self._lock:
+            opened = self._open.get(host)
+            if opened is None:
+                count = self._failures[host] = self._failures.get(host, 0) + 1
+                if count < self.threshold:
+                    return None
+                opened = self._open[host] = CircuitOpen(self.source, host, count, cause)
+                log.error("%s", opened)  # once per host and run, instead of a warning per request and retry
+        return CircuitOpen(opened.source, opened.host, opened.failures, opened.cause)
+
+    def success(self, host: str) -> None:
+        with self._lock:
+            if host not in self._open:
+                self._failures[host] = 0
+
+    @property
+    def opened(self) -> dict[str, str]:
+        """host -> why, for the run manifest."""
+        with self._lock:
+            return {host: str(exc) for host, exc in self._open.items()}
+
+
 @dataclass
 class Exchange:
     """One request and what came back, as landed."""
@@ -47,6 +112,9 @@ class Exchange:
     fetched_at: float
     elapsed_s: float
     attempt: int
+    # the venue's own clock (the response's Date header, RFC 9110 §6.6.1), epoch seconds; None when it
+    # sent none. Retention windows are the venue's, so what a page provably covers is judged on its clock.
+    server_date: float | None = None
 
 
 def redact(mapping: dict[str, Any] | None) -> dict[str, Any]:
@@ -66,7 +134,10 @@ class RateLimiter:
     """Spaces requests at most `rate` per second (shared by the threads of one client)."""
 
     def __init__(self, rate: float):
-        self.interval = 1.0 / rate if rate > 0 else 0.0
+        # A rate of 0 or less used to mean "no limit": a typo in the sources file then hammered the venue.
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not math.isfinite(rate) or rate <= 0:
+            raise ValueError(f"requests_per_second must be a finite number > 0, got {rate!r}")
+        self.interval = 1.0 / rate
         self._next = 0.0
         self._lock = threading.Lock()
 
@@ -94,6 +165,15 @@ def retry_after_seconds(value: str | None) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def server_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
 class HttpClient:
     def __init__(
         self,
@@ -108,16 +188,20 @@ class HttpClient:
         max_retry_after_s: float = 120.0,
         headers: dict[str, str] | None = None,
         on_response: Callable[[Exchange], None] | None = None,
+        breaker: CircuitBreaker | None = None,
+        breaker_threshold: int = 4,
     ):
         self.base_url = base_url.rstrip("/")
         self.source = source
         self.limiter = RateLimiter(requests_per_second)
+        self.breaker = breaker or CircuitBreaker(source, breaker_threshold)
         self.max_attempts = max_attempts
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self.max_retry_after_s = max_retry_after_s
         self.on_response = on_response
         self.stats = {"requests": 0, "retries": 0, "throttled": 0, "retry_after_waited_s": 0.0, "transport_errors": 0}
+        self.last_server_time: float | None = None  # the venue's clock at the last answer (Date header)
         self._client = httpx.Client(timeout=timeout_s, headers=headers or {}, follow_redirects=True)
 
     def close(self) -> None:
@@ -138,9 +222,11 @@ class HttpClient:
     ) -> Exchange:
         """Send until a non-retryable answer arrives; raise SourceError when attempts run out."""
         url = (base_url.rstrip("/") if base_url else self.base_url) + path
+        host = urlsplit(url).netloc
         params = {k: v for k, v in (params or {}).items() if v is not None}
         last_error = ""
         for attempt in range(1, self.max_attempts + 1):
+            self.breaker.check(host)  # before the limiter: a dead host's requests take no rate slots
             self.limiter.wait()
             started = time.time()
             self.stats["requests"] += 1
@@ -150,12 +236,17 @@ class HttpClient:
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s %s %s attempt %d failed: %s", self.source, method, url, attempt, last_error)
-                self.stats["retries"] += 1
                 self.stats["transport_errors"] += 1  # no response, so nothing landed for this attempt
+                opened = self.breaker.failure(host, last_error)
+                if opened is not None:
+                    raise opened
+                self.stats["retries"] += 1
                 time.sleep(self._backoff(attempt))
                 continue
+            self.breaker.success(host)
             exchange = Exchange(method, redact_url(str(resp.request.url)), redact(params), json_body, resp.status_code,
-                                body, started, time.time() - started, attempt)
+                                body, started, time.time() - started, attempt, server_date(resp.headers.get("Date")))
+            self.last_server_time = exchange.server_date
             if self.on_response:
                 self.on_response(exchange)
             if resp.status_code not in RETRY_STATUS:

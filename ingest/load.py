@@ -65,6 +65,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         source VARCHAR, dataset VARCHAR, date DATE, run_id VARCHAR, status VARCHAR, error VARCHAR,
         responses INTEGER, statuses JSON, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
         PRIMARY KEY (source, dataset, date, run_id))""")
+    # the part of the day a retention-limited read provably covered (ingest.spec.VenueClock); older
+    # warehouses gain the columns in place
+    for col in ("covered_from", "covered_to"):
+        con.execute(f"ALTER TABLE {RAW_SCHEMA}.ingest_runs ADD COLUMN IF NOT EXISTS {col} TIMESTAMPTZ")
     con.execute(f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.load_log (
         source VARCHAR, dataset VARCHAR, date DATE, files INTEGER, responses INTEGER, records INTEGER,
         loaded INTEGER, quarantined INTEGER, PRIMARY KEY (source, dataset, date))""")
@@ -163,6 +167,12 @@ def load_files(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset, day: dt
         FROM _env WHERE status BETWEEN 200 AND 299
     """)  # names: _ident/_type; values: sql_str  # nosec B608
     _refuse_lenient_json(con)
+    if ds.envelope:
+        envelope = sql_str(ds.envelope)
+        con.execute(f"""
+            UPDATE _bodies SET b = b -> {envelope}
+            WHERE json_type(b, {records_path}) IS NULL AND json_type(b, {envelope}) = 'OBJECT'
+        """)  # names: _ident/_type; values: sql_str  # nosec B608
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}.quarantine
         SELECT {src}, {dsn}, {dd}::DATE, _file, NULL,
@@ -252,10 +262,14 @@ def load_run_manifests(con: duckdb.DuckDBPyConnection, root: Path, source: str, 
     for path in sorted(d.glob("*.json")) if d.exists() else []:
         m = json.loads(path.read_text())
         for dataset, entry in m.get("datasets", {}).items():
-            con.execute(f"INSERT OR REPLACE INTO {RAW_SCHEMA}.ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            window = (entry.get("notes") or {}).get("covered_window") or {}
+            con.execute(f"""INSERT OR REPLACE INTO {RAW_SCHEMA}.ingest_runs
+                            (source, dataset, date, run_id, status, error, responses, statuses, started_at,
+                             finished_at, covered_from, covered_to)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                         [m["source"], dataset, m["date"], m["run_id"], entry.get("status"), entry.get("error"),
                          entry.get("responses"), json.dumps(entry.get("statuses") or {}), m.get("started_at"),
-                         m.get("finished_at")])
+                         m.get("finished_at"), window.get("from"), window.get("to")])
             n += 1
     return n
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.config import SourceConfig, data_dir, get_source
-from ingest.http import HttpClient
+from ingest.http import CircuitBreaker, HttpClient
 from ingest.landing import Lander, new_run_id, write_run_manifest
-from ingest.spec import FetchContext
+from ingest.spec import FetchContext, InputMissing
 from ingest.venues import datasets_for
 
 log = logging.getLogger(__name__)
@@ -21,17 +21,20 @@ class IngestFailed(RuntimeError):
 
     def __init__(self, manifest: dict[str, Any]):
         failed = {d: v["error"] for d, v in manifest["datasets"].items() if v["status"] == "failed"}
-        super().__init__(f"{manifest['source']} {manifest['date']}: failed datasets {failed}")
+        skipped = {d: v["error"] for d, v in manifest["datasets"].items() if v.get("skipped_because")}
+        super().__init__(f"{manifest['source']} {manifest['date']}: failed datasets {failed}"
+                         + (f"; skipped because of them: {skipped}" if skipped else ""))
         self.manifest = manifest
 
 
-def client_for(source: SourceConfig, lander: Lander | None = None, **overrides: Any) -> HttpClient:
+def client_for(source: SourceConfig, lander: Lander | None = None, breaker: CircuitBreaker | None = None,
+               **overrides: Any) -> HttpClient:
     headers = {"User-Agent": "crypto-dwh/0.1"}
     key = source.api_key()
     if key and source.extra.get("api_key_header"):
         headers[str(source.extra["api_key_header"])] = key
     return HttpClient(source.base_url, source=source.name, requests_per_second=source.requests_per_second,
-                      headers=headers, on_response=lander, **overrides)
+                      headers=headers, on_response=lander, breaker=breaker, **overrides)
 
 
 def missing_key_reason(source: SourceConfig) -> str | None:
@@ -41,6 +44,19 @@ def missing_key_reason(source: SourceConfig) -> str | None:
     env = source.extra.get("api_key_env")
     where = f"env var {env} or " if env else ""
     return f"no API key configured ({where}Airflow connection dwh_{source.name})"
+
+
+def _input_missing(manifest: dict[str, Any], name: str, exc: InputMissing) -> dict[str, Any]:
+    """A dataset without its input: skipped because of the input when that failed in this run (its
+    own failure is the one to fix), failed when the input was not run at all (asked for alone)."""
+    upstream = manifest["datasets"].get(exc.input_dataset)
+    if upstream is not None and upstream["status"] in ("failed", "skipped"):
+        cause = str(upstream.get("error") or "").splitlines()[0][:300]
+        reason = f"input dataset {exc.input_dataset} {upstream['status']}: {cause}"
+        log.warning("%s/%s skipped: %s", manifest["source"], name, reason)
+        return {"status": "skipped", "error": reason, "skipped_because": exc.input_dataset}
+    log.error("%s/%s %s failed: %s", manifest["source"], name, manifest["date"], exc)
+    return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, sources_file: Path | str | None = None,
@@ -53,6 +69,9 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
                                 "started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "datasets": {}}
     skip_reason = missing_key_reason(source)
     handover: dict[str, Any] = {}  # one run's datasets, in order, pass on what later ones need
+    # One breaker for the run's datasets: a host found dead by the first is not retried by each of the others.
+    overrides = dict(client_overrides or {})
+    breaker = CircuitBreaker(source.name, overrides.pop("breaker_threshold", 4))
     for ds in datasets_for(source.name):
         if ds.fetch is None or (datasets and ds.name not in datasets):
             continue
@@ -65,11 +84,13 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
         entry: dict[str, Any] = {"status": "ok", "error": None}
         client = None
         try:
-            with client_for(source, lander, **(client_overrides or {})) as client:
+            with client_for(source, lander, breaker, **overrides) as client:
                 ctx = FetchContext(source=source, client=client, day=day, log=log, handover=handover)
                 ds.fetch(ctx)
                 entry["http"] = dict(client.stats)
                 entry["notes"] = ctx.notes
+        except InputMissing as exc:
+            entry = _input_missing(manifest, ds.name, exc)
         except Exception as exc:  # one dataset failing must not stop the source's others
             log.error("%s/%s %s failed: %s", source.name, ds.name, day, exc)
             entry = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
@@ -78,6 +99,8 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
         entry.update(responses=lander.count, statuses={str(k): v for k, v in lander.statuses.items()},
                      seconds=round(time.time() - started, 3))
         manifest["datasets"][ds.name] = entry
+    if breaker.opened:
+        manifest["unreachable"] = breaker.opened
     manifest["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
     write_run_manifest(root, source.name, day, run_id, manifest)
     if raise_on_failure and any(v["status"] == "failed" for v in manifest["datasets"].values()):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ingest.config import SourceConfig
-from ingest.http import HttpClient
+from ingest.http import HttpClient, SourceError
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,80 @@ class Dataset:
     key: tuple[str, ...]
     fetch: Callable[["FetchContext"], None] | None = None  # None: landed by another process (websocket)
     description: str = ""
+    # A body with nothing at `records` but an object at `envelope` is read inside that object: the same
+    # message in a wrapper (Binance's combined streams `{"stream": name, "data": event}`)
+    envelope: str | None = None
+    # How far back the venue still answers, by its documentation (`retention_doc`: the page and what it
+    # says). None: not limited, or not a history. A dataset with a retention records the window its pages
+    # provably cover (`covered_window`), so a day fetched too late is told apart from a quiet one.
+    retention: dt.timedelta | None = None
+    retention_doc: str = ""
 
     def __post_init__(self) -> None:
         names = {f.name for f in self.fields}
         missing = [k for k in self.key if k not in names]
         if missing:
             raise ValueError(f"dataset {self.name}: key fields {missing} are not among its fields")
+
+
+def covered_window(day_start: dt.datetime, day_end: dt.datetime, first_request: dt.datetime,
+                   last_request: dt.datetime, retention: dt.timedelta | None) -> tuple[dt.datetime, dt.datetime] | None:
+    """The part of [day_start, day_end) that one read of a retention-limited history provably holds.
+
+    A read that pages backwards (or forwards) through the day between `first_request` and `last_request`
+    (the venue's clock) sees what happened up to the first request, and nothing older than the retention
+    before the last one: [last_request - retention, first_request]. None when that misses the day.
+    """
+    lo = day_start if retention is None else max(day_start, last_request - retention)
+    hi = min(day_end, first_request)
+    return (lo, hi) if lo < hi else None
+
+
+class VenueClock:
+    """The venue's clock over one read: its time at the first and at the last answer.
+
+    The time is the answer's Date header (HttpClient.last_server_time), whole seconds rounded down; without
+    one, this machine's clock (noted as `local`). `record` puts the part of the day the read provably
+    covers into the run's notes as `covered_window` (ISO instants, or nulls when it covers none of it).
+    """
+
+    def __init__(self, ctx: "FetchContext"):
+        self.ctx = ctx
+        self.first: float | None = None
+        self.last: float | None = None
+        self.local = False
+
+    def tick(self) -> None:
+        t = getattr(self.ctx.client, "last_server_time", None)
+        if t is None:
+            t, self.local = time.time(), True
+        else:
+            t += 1.0  # a Date header is truncated to the second: the answer was made within the next one
+        if self.first is None:
+            self.first = t - (0.0 if self.local else 1.0)  # the newest data served: no later than the header
+        self.last = t
+
+    def record(self, retention: dt.timedelta | None) -> None:
+        if self.first is None or self.last is None:
+            return
+        at = lambda t: dt.datetime.fromtimestamp(t, dt.timezone.utc)  # noqa: E731
+        window = covered_window(self.ctx.start, self.ctx.end, at(self.first), at(self.last), retention)
+        self.ctx.notes["covered_window"] = {
+            "from": window[0].isoformat() if window else None, "to": window[1].isoformat() if window else None,
+            "first_answer": at(self.first).isoformat(), "last_answer": at(self.last).isoformat(),
+            "retention_s": retention.total_seconds() if retention else None,
+            "clock": "local" if self.local else "venue"}
+
+
+class InputMissing(SourceError):
+    """A dataset's input from an earlier dataset of the same run is not there (`FetchContext.needs`).
+
+    ingest_source reports the dataset as skipped because of that input when the input failed in the
+    run, and as failed when it was not run at all (asked for alone)."""
+
+    def __init__(self, source: str, dataset: str, what: str):
+        super().__init__(f"{source}: {what} unknown: run {dataset} first in the same run")
+        self.input_dataset = dataset
 
 
 @dataclass
@@ -54,6 +123,12 @@ class FetchContext:
     # what a dataset hands to a later one of the same run (ingest_source shares one dict across them):
     # Binance's option expiries, Esplora's tx counts. Never across runs: a rerun reads afresh.
     handover: dict[str, Any] = field(default_factory=dict)
+
+    def needs(self, key: str, dataset: str, what: str) -> Any:
+        """What the earlier `dataset` of this run handed over under `key`; InputMissing without it."""
+        if key not in self.handover:
+            raise InputMissing(self.source.name, dataset, what)
+        return self.handover[key]
 
     @property
     def start(self) -> dt.datetime:

@@ -25,11 +25,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fault", action="append", default=[], metavar="VENUE:KIND[:COUNT[:PATH]]",
                    help="install a fault at start (repeatable), e.g. okx:http_500 or bybit:http_429:-1")
     p.add_argument("--rate-limit-scale", type=float, default=1.0, help="multiplies per-venue limits; <= 0 disables")
+    p.add_argument("--documented-rate-limits", action="store_true",
+                   help="limit each venue to its documented rate (ingest/contracts) instead of the local one")
     return p.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
-    app = build_app(seed=args.seed, clock=args.clock, faults=args.fault, rate_limit_scale=args.rate_limit_scale)
+    app = build_app(seed=args.seed, clock=args.clock, faults=args.fault, rate_limit_scale=args.rate_limit_scale,
+                    documented_rate_limits=args.documented_rate_limits)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 import json
 import socket
 import threading
@@ -48,7 +49,8 @@ def _venue_of(request: web.Request) -> str | None:
 async def _rate_limit(request: web.Request, handler):
     venue = _venue_of(request)
     if venue is not None:
-        wait = request.app[STATE_KEY].limiter.check(venue)
+        limiter = request.app[STATE_KEY].limiter
+        wait = limiter.check(venue, limiter.cost(venue, request.query))
         if wait is not None:
             return MODULES[venue].throttled(request, wait)
     return await handler(request)
@@ -119,6 +121,16 @@ async def _faults(request: web.Request, handler):
 
 
 @web.middleware
+async def _venue_date(request: web.Request, handler):
+    # Venues send a Date header (RFC 9110 §6.6.1); the sandbox's is its simulated clock, so a client judging
+    # what a retention-limited page still held (ingest.spec.VenueClock) reads the venue's time, not its own.
+    resp = await handler(request)
+    if isinstance(resp, web.StreamResponse) and not resp.prepared:
+        resp.headers["Date"] = email.utils.formatdate(request.config_dict[STATE_KEY].now_ms() / 1000, usegmt=True)
+    return resp
+
+
+@web.middleware
 async def _replies(request: web.Request, handler):
     try:
         return await handler(request)
@@ -127,20 +139,22 @@ async def _replies(request: web.Request, handler):
 
 
 def build_app(seed: int = 7, clock: dt.datetime | str | None = None, faults: Iterable[dict | str] | None = None,
-              rate_limit_scale: float = 1.0) -> web.Application:
+              rate_limit_scale: float = 1.0, documented_rate_limits: bool = False) -> web.Application:
     """The whole sandbox as one aiohttp application.
 
     clock: the simulated now (default: market.DEFAULT_NOW, frozen); faults: specs installed at start
     (dicts, or "venue:kind[:count[:path]]"); rate_limit_scale: multiplies the per-venue limits (<= 0: none).
     """
-    app = web.Application(middlewares=[_rate_limit, _faults, _replies])
+    app = web.Application(middlewares=[_venue_date, _rate_limit, _faults, _replies])
     state = SandboxState(seed=seed, market=Market(seed), clock=SimClock(clock),
-                         faults=faultlib.FaultBook(tuple(MODULES)), limiter=RateLimiter(rate_limit_scale))
+                         faults=faultlib.FaultBook(tuple(MODULES)), limiter=RateLimiter(rate_limit_scale,
+                                                                       documented=documented_rate_limits))
     app[STATE_KEY] = state
     for spec in faults or ():
         state.faults.add(spec)
     control.register(app)
     aggregators.register_control(app)
+    chains.register_control(app)  # /_sandbox/chains: an Ethereum endpoint as a pruned node
     streams.register_control(app)  # websocket hub (the venues add their ws routes) and /_sandbox/ws
     for name, module in MODULES.items():
         sub = web.Application()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: PostgreSQL and Redis, started as plain processes by the Celery
 # topology test; Chromium, its driver and a font for the browser tests (Airflow UI, dashboard). Idempotent: installs only what dpkg does not already have, so a
-# warm machine pays one dpkg query and nothing else.
+# warm machine pays one dpkg query and nothing else. libfaketime: the test that runs one day at two
+# wall-clock times (tests/verification/test_run_clock.py).
 set -euo pipefail
 
-PACKAGES=(postgresql redis-server chromium chromium-driver fonts-dejavu-core)
+PACKAGES=(postgresql redis-server chromium chromium-driver fonts-dejavu-core libfaketime)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

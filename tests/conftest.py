@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
-SAMPLES = PROJECT.parent / "shared" / "api-samples"
+# real-format payloads vendored with their origins and licences (tests/fixtures/README.md)
+FIXTURES = PROJECT / "tests" / "fixtures"
+SAMPLES = FIXTURES
 
 
 @pytest.fixture(scope="session")

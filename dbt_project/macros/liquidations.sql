@@ -1,17 +1,27 @@
 {#
   The liquidation feeds: every staging view that delivers liquidations, with its channel and the
-  dataset whose landing proves coverage (REST: the ingest run of that dataset; websocket: the collector's
-  closed hourly files of it). A venue or channel is added here once its staging view exists.
+  dataset whose landing proves coverage (REST: the covered windows of that dataset's runs; websocket: the
+  collector's closed hourly files of it). A venue or channel is added here once its staging view exists.
+  `sampled`: the venue documents that the feed shows only some liquidations, so a total built on it is a
+  lower bound (docs/verification.md, "Sampled feeds"):
+    - Binance forceOrder: "For each symbol, only the latest one liquidation order within 1000ms will be pushed
+      as the snapshot." https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Liquidation-Order-Streams
+    - OKX liquidation-orders channel: "For futures and swaps, each contract will only show a maximum of one order
+      per one-second period. This data doesn't represent the total number of liquidations on OKX."
+      https://www.okx.com/docs-v5/en/#public-data-websocket-liquidation-orders-channel (the current page keeps
+      only the second sentence).
+  Bybit allLiquidation ("push all liquidations that occur on Bybit", https://bybit-exchange.github.io/docs/v5/websocket/public/all-liquidation),
+  BitMEX `liquidation` (liquidation orders as they enter the book) and Deribit's trades channel state no sampling.
 #}
 {% macro liquidation_feeds(channel=none) %}
     {% set feeds = [
-        {'exchange': 'okx', 'channel': 'rest', 'model': 'stg_okx__liquidations', 'dataset': 'liquidations'},
-        {'exchange': 'deribit', 'channel': 'rest', 'model': 'stg_deribit__liquidations', 'dataset': 'future_trades'},
-        {'exchange': 'binance', 'channel': 'websocket', 'model': 'stg_binance__liquidations_ws', 'dataset': 'liquidations_ws'},
-        {'exchange': 'bybit', 'channel': 'websocket', 'model': 'stg_bybit__liquidations_ws', 'dataset': 'liquidations_ws'},
-        {'exchange': 'okx', 'channel': 'websocket', 'model': 'stg_okx__liquidations_ws', 'dataset': 'liquidations_ws'},
-        {'exchange': 'bitmex', 'channel': 'websocket', 'model': 'stg_bitmex__liquidations_ws', 'dataset': 'liquidations_ws'},
-        {'exchange': 'deribit', 'channel': 'websocket', 'model': 'stg_deribit__liquidations_ws', 'dataset': 'liquidations_ws'},
+        {'exchange': 'okx', 'channel': 'rest', 'model': 'stg_okx__liquidations', 'dataset': 'liquidations', 'sampled': false},
+        {'exchange': 'deribit', 'channel': 'rest', 'model': 'stg_deribit__liquidations', 'dataset': 'future_trades', 'sampled': false},
+        {'exchange': 'binance', 'channel': 'websocket', 'model': 'stg_binance__liquidations_ws', 'dataset': 'liquidations_ws', 'sampled': true},
+        {'exchange': 'bybit', 'channel': 'websocket', 'model': 'stg_bybit__liquidations_ws', 'dataset': 'liquidations_ws', 'sampled': false},
+        {'exchange': 'okx', 'channel': 'websocket', 'model': 'stg_okx__liquidations_ws', 'dataset': 'liquidations_ws', 'sampled': true},
+        {'exchange': 'bitmex', 'channel': 'websocket', 'model': 'stg_bitmex__liquidations_ws', 'dataset': 'liquidations_ws', 'sampled': false},
+        {'exchange': 'deribit', 'channel': 'websocket', 'model': 'stg_deribit__liquidations_ws', 'dataset': 'liquidations_ws', 'sampled': false},
     ] %}
     {{ return(feeds if channel is none else feeds | selectattr('channel', 'equalto', channel) | list) }}
 {% endmacro %}

@@ -21,7 +21,7 @@ with orders as (
 listed as (
     select inst_id, inst_type, coalesce(nullif(inst_family, ''), uly) as inst_family, ct_val,
            upper(ct_val_ccy) as ct_val_ccy, observed_date
-    from {{ source('raw_liquidations', 'okx__instruments') }}
+    from {{ raw_or_empty('raw_liquidations', 'okx__instruments') }}
     where ct_val > 0
 ),
 

@@ -2,7 +2,8 @@
    adds its staging views and one entry here. #}
 {% macro onchain_providers(chain=none) -%}
     {%- set all = {'mempool_space': 'bitcoin', 'blockstream': 'bitcoin',
-                   'eth_rpc_a': 'ethereum', 'eth_rpc_b': 'ethereum', 'trongrid': 'tron'} -%}
+                   'eth_rpc_a': 'ethereum', 'eth_rpc_b': 'ethereum', 'trongrid': 'tron',
+                   'tron_fullnode': 'tron'} -%}
     {%- set out = {} -%}
     {%- for p, c in all.items() if chain is none or c == chain -%}{%- do out.update({p: c}) -%}{%- endfor -%}
     {{ return(out) }}

@@ -51,7 +51,8 @@
 #}
 {% macro source_or_empty(source_name, table_name, columns) -%}
     {%- set rel = source(source_name, table_name) -%}
-    {%- if execute and adapter.get_relation(database=rel.database, schema=rel.schema, identifier=rel.identifier) is none -%}
+    {#- a unit test's source() is its fixture rows (a CTE), not a table to look up -#}
+    {%- if execute and model.resource_type != 'unit_test' and adapter.get_relation(database=rel.database, schema=rel.schema, identifier=rel.identifier) is none -%}
     (select {% for name, type in columns.items() %}cast(null as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} where false)
     {%- else -%}
     {{ rel }}

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, TypeVar
 
-from ingest.http import SourceError
+from ingest.http import CircuitOpen, SourceError
 from ingest.spec import FetchContext
 
 T = TypeVar("T")
@@ -27,10 +27,15 @@ def run_each(ctx: FetchContext, items: Iterable[T], work: Callable[[T], Any], wh
     started, before = time.monotonic(), ctx.client.stats["requests"]
     errors: list[tuple[T, str]] = []
     results: list[Any] = []
+    unreachable: list[CircuitOpen] = []  # the breaker opened: the items left are not worth a thread each
 
     def guarded(item: T) -> None:
+        if unreachable:
+            return
         try:
             results.append(work(item))
+        except CircuitOpen as exc:
+            unreachable.append(exc)
         except SourceError as exc:
             errors.append((item, str(exc)))
 
@@ -40,13 +45,25 @@ def run_each(ctx: FetchContext, items: Iterable[T], work: Callable[[T], Any], wh
     elapsed = max(time.monotonic() - started, 1e-9)
     requests = ctx.client.stats["requests"] - before
     throughput = {"items": len(items), "failed": len(errors), "requests": requests,
+                  "unread": len(items) - len(results),
                   "seconds": round(elapsed, 3), "requests_per_second": round(requests / elapsed, 1),
                   "threads": workers}
     ctx.notes[what] = throughput
     ctx.log.info("%s %s %s: %d %s, %d requests in %.1fs (%.1f req/s, %d threads), %d failed", ctx.source.name,
                  what, ctx.day, len(items), what, requests, elapsed, requests / elapsed, workers, len(errors))
+    if unreachable:
+        raise SourceError(f"{ctx.source.name}: {len(items) - len(results)} of {len(items)} {what} unread: "
+                          f"{unreachable[0]}",
+                          transient=True) from unreachable[0]
     if errors:
-        sample = "; ".join(f"{item}: {msg[:160]}" for item, msg in errors[:3])
+        sample = "; ".join(f"{_label(item)}: {msg[:160]}" for item, msg in errors[:3])
         raise SourceError(f"{ctx.source.name}: {len(errors)} of {len(items)} {what} failed ({sample})",
                           transient=False)
     return results
+
+
+def _label(item: object) -> str:
+    # a batch is named by its size and first address: a hundred addresses would bury the reason
+    if isinstance(item, (list, tuple)) and len(item) > 1:
+        return f"batch of {len(item)} from {item[0]}"
+    return str(item[0] if isinstance(item, (list, tuple)) and item else item)

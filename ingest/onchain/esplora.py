@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.http import SourceError
+from ingest.http import CircuitOpen, SourceError
 from ingest.onchain._pool import run_each
 from ingest.onchain.registry import addresses_for
-from ingest.spec import Dataset, FetchContext, Field
+from ingest.spec import Dataset, FetchContext, Field, InputMissing
 
 PAGE = 25  # Esplora's fixed page size for /txs/chain
 DEFAULT_MAX_PAGES = 40  # a bound on one address's history per run; dbt sees the gap if it is reached
@@ -42,7 +42,8 @@ def _quote(address: str) -> str:
 
 
 def fetch_address_stats(ctx: FetchContext) -> None:
-    counts = ctx.handover[TX_COUNTS] = {}
+    counts: dict[str, int] = {}
+    ctx.handover[TX_COUNTS] = None  # ran, nothing to hand over yet
 
     def one(address: str) -> None:
         body = ctx.client.get_json(f"/address/{_quote(address)}")
@@ -52,7 +53,15 @@ def fetch_address_stats(ctx: FetchContext) -> None:
         if isinstance(tx_count, int) and not isinstance(tx_count, bool):
             counts[address] = tx_count
 
-    run_each(ctx, addresses_for(ctx.source), one, "addresses")
+    try:
+        run_each(ctx, addresses_for(ctx.source), one, "addresses")
+    except SourceError as exc:
+        # Some addresses failing leaves the others' counts usable: their histories are still read. An
+        # unreachable provider hands over nothing, and address_txs is reported skipped because of this one.
+        if not isinstance(exc.__cause__, CircuitOpen):
+            ctx.handover[TX_COUNTS] = counts
+        raise
+    ctx.handover[TX_COUNTS] = counts
 
 
 def _block_time(tx: Any) -> int | None:
@@ -77,7 +86,10 @@ def fetch_address_txs(ctx: FetchContext) -> None:
     start_s = int(ctx.start.timestamp())
     max_pages = int(ctx.source.extra.get("max_tx_pages", DEFAULT_MAX_PAGES))
     truncated: list[str] = []
-    tx_counts = ctx.handover.get(TX_COUNTS, {})
+    if TX_COUNTS in ctx.handover and ctx.handover[TX_COUNTS] is None:  # address_stats ran, handed nothing over
+        raise InputMissing(ctx.source.name, "address_stats", "chain_stats.tx_count of the addresses")
+    # asked for alone: no counts, so an empty history fails its address (`_require_quiet`), not the day
+    tx_counts = ctx.handover.get(TX_COUNTS) or {}
 
     def one(address: str) -> int:
         path = f"/address/{_quote(address)}/txs/chain"

@@ -4,9 +4,12 @@ The close of D is the state after the last block stamped before D+1 00:00. The r
 (eth_blockNumber, then eth_getBlockByNumber probes: a guess from the 12-second slot time, widened until
 it brackets the close, then interpolation between the bracket), and asks eth_getBalance for every
 address at that block number, in JSON-RPC batches (`batch_size`, default 100). Asking for a block
-rather than "latest" makes the daily run and a backfill the same request; for a block older than
-~128 blocks the endpoint must keep historical state (an archive node), otherwise it answers with an
-error object per address, which lands and is quarantined, and the addresses stay missing.
+rather than "latest" makes the daily run and a backfill the same request. The close block is ~150
+blocks behind the head at the 00:30 run, past the 128 recent blocks whose state a full (pruned) node
+keeps (https://geth.ethereum.org/docs/fundamentals/sync-modes), so the endpoint must be an archive node.
+A pruned one answers an error object per address, in its client's words (PRUNED_STATE below); the run
+names that as the reason the provider failed (raw.ingest_runs), the answers land and are quarantined,
+and the addresses stay missing for that provider, never zero.
 
 Every call carries a string id naming what it asks (`block:0x..`, `balance:<address>@0x..`), so a
 landed answer identifies itself without the request next to it, and batch answers may come in any
@@ -14,6 +17,7 @@ order. Every answer of the run lands in one dataset, `rpc_calls`; dbt splits blo
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -27,6 +31,25 @@ DEFAULT_BATCH = 100
 MAX_PROBES = 64
 RETRYABLE_CODES = {-32005, -32016, 429}  # "limit exceeded" inside a 200 answer, per item or per batch
 RETRY_PAUSE_S = 1.0
+# How each client refuses state it no longer keeps (eth_getBalance at a block before its window), lower case:
+# - geth, hash scheme: trie.MissingNodeError "missing trie node <hash> (path ...)"; path scheme (triedb/pathdb):
+#   "state 0x<root> is not available", "historical state <root> is not available"
+#   (https://docs.chainstack.com/docs/evm-node-returns-missing-trie-node)
+# - Nethermind: -32002 "No state available for block <hash>" (JsonRpc GetStateFailureResult)
+# - Erigon: "old data not available due to pruning" (state.PrunedError)
+# - Reth: "state at block #<n> is pruned" (ProviderError::StateAtBlockPruned)
+# - Besu: "World state unavailable"
+# Providers in front of the clients add their own wording ("pruned history unavailable", "archive").
+# ("is not available" alone would also match geth's -32601 "the method x does not exist/is not available")
+PRUNED_STATE = re.compile(r"missing trie node|state (0x)?[0-9a-f]* ?is not available|no state available"
+                          r"|not available due to pruning|state at block #?\d+ is pruned|world state unavailable"
+                          r"|pruned history unavailable|historical state|archive node")
+
+
+def pruned_state(error: Any) -> bool:
+    """Whether a JSON-RPC error object says the node no longer keeps the state asked for."""
+    message = str(error.get("message", "")) if isinstance(error, dict) else str(error or "")
+    return PRUNED_STATE.search(message.lower()) is not None
 
 
 def _call(method: str, params: list[Any], call_id: str) -> dict[str, Any]:
@@ -107,6 +130,7 @@ def fetch_rpc_calls(ctx: FetchContext) -> None:
             answered = {a.get("id"): a for a in body if isinstance(a, dict)}
             retry: dict[str, str] = {}
             failed: list[str] = []
+            pruned: list[tuple[str, Any]] = []
             for call_id, address in pending.items():
                 answer = answered.get(call_id)
                 error = answer.get("error") if isinstance(answer, dict) else {"message": "no answer in the batch"}
@@ -115,8 +139,14 @@ def fetch_rpc_calls(ctx: FetchContext) -> None:
                 code = error.get("code") if isinstance(error, dict) else None
                 if code in RETRYABLE_CODES:
                     retry[call_id] = address
+                elif pruned_state(error):
+                    pruned.append((address, error.get("message") if isinstance(error, dict) else error))
                 else:
                     failed.append(address)
+            if pruned:  # a setup fault, not a bad answer: say what to change (short: the pool keeps 160 chars)
+                raise SourceError(f"not an archive node: no state at block {block} (close of {ctx.day}); "
+                                  f"{len(pruned)} addresses refused, e.g. {str(pruned[0][1])[:60]!r}",
+                                  transient=False)
             if failed:
                 raise SourceError(f"{ctx.source.name}: eth_getBalance failed for {len(failed)} addresses, "
                                   f"e.g. {failed[0]}: {answered.get(f'balance:{failed[0].lower()}@{tag}')!r}")

@@ -4,6 +4,13 @@ A source counts as listening from the moment the venue acknowledges the subscrip
 connection drops; every period in between (including a restart after a crash) is written to the gaps
 log when listening resumes. While listening, each hour has a data file even if no liquidation came, so
 "no file for an hour" means "not listening", never "quiet market".
+
+An open, subscribed connection can still be deaf: the venue keeps it alive (pings, pongs, acks) and
+feeds it nothing (Binance's unrouted /ws after the 2026 routing change does exactly that). For a channel
+that always has traffic the source has a silence alarm (`Protocol.silence_for`): when no data message
+came for that long, the connection is closed, the time since the last data message (or the ack) becomes
+a gap (so those hours are not counted as heard), the collector reconnects, and the alarm stands in the
+source's state file (`dwh status` shows it) until data flows again.
 """
 from __future__ import annotations
 
@@ -46,6 +53,8 @@ class SourceRunner:
     def __init__(self, collector: "Collector", source: SourceConfig):
         self.c, self.source = collector, source
         self.proto = P.PROTOCOLS[source.name]
+        self.classify = self.proto.classify_for(source)
+        self.silence = self.proto.silence_for(source)  # a bad configured value stops the start, loudly
         self.log = SourceLog(collector.root, source.name, collector.run_id)
         self.writer: HourlyWriter | None = None
         self.subscribed = False
@@ -58,6 +67,11 @@ class SourceRunner:
         self.conn_messages = 0  # on the current connection (a replay driver compares it with what was sent)
         self.last_rx_wall = time.monotonic()
         self.listening_hour: float | None = None  # the last hour given a data file while subscribed
+        self.opened_at: float | None = None  # clock time the current connection opened
+        self.last_traffic: float | None = None  # clock time of its last data message (or its ack)
+        self.deaf: tuple[float, str] | None = None  # (silent since, reason) when the alarm closed it
+        self.alarm: dict | None = None  # the standing alarm, until data flows again
+        self.alarms = 0
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def start(self, now: float) -> None:
@@ -67,20 +81,28 @@ class SourceRunner:
         if prev:
             clean = prev.get("status") == "stopped"
             since = parse_iso(prev.get("stopped_at") or prev["alive_at"]) if clean else parse_iso(prev["alive_at"])
-            self.down_since = since
             self.down_reason = "collector stopped" if clean else \
                 f"collector not running (no clean stop; last alive {prev['alive_at']})"
+            if prev.get("down_since"):  # it was not listening already when it stopped or died
+                since = min(since, parse_iso(prev["down_since"]))
+                self.down_reason = f"{prev.get('down_reason') or 'not listening'}; then {self.down_reason}"
+            self.down_since = since
             if recovered.files:
                 self.down_reason += (f"; recovered {recovered.files} partial file(s), {recovered.lines} lines kept, "
                                      f"{recovered.dropped} torn dropped")
-        self.log.write_state("running", now)
+        self.log.write_state("running", now, down=self.down_state())
 
     def shutdown(self, now: float) -> None:
         if self.writer:
             self.writer.close()
             self.writer = None
-        self.log.write_state("stopped", now)
+        self.log.write_state("stopped", now, down=self.down_state())
         self.log.unlock()
+
+    def down_state(self) -> tuple[float, str] | None:
+        if self.down_since is None or self.subscribed:
+            return None
+        return self.down_since, self.down_reason or "not listening"
 
     def tick(self, now: float) -> None:
         if not self.writer:
@@ -109,9 +131,10 @@ class SourceRunner:
         self.listening_hour = hour_start(now)
         self.writer.ensure(P.DATA_DATASET, now)
 
-    def _down(self, now: float, reason: str) -> None:
+    def _down(self, now: float, reason: str, since: float | None = None) -> None:
         if self.subscribed:
-            self.down_since, self.down_reason = now, reason
+            # a deaf connection stopped listening at its last data message, not when the alarm rang
+            self.down_since, self.down_reason = (now if since is None else min(since, now)), reason
         else:
             if self.down_since is None:
                 self.down_since, self.down_reason = self.c.started_at, f"could not subscribe: {reason}"
@@ -133,31 +156,60 @@ class SourceRunner:
                 await ws.send(proto.ping_text)
                 last_ping = now
 
+    async def _watch(self, ws) -> None:
+        """The silence alarm: close a connection that brought no data message (or no ack) for too long."""
+        silence = self.silence
+        while True:
+            await asyncio.sleep(max(0.005, min(1.0, self.c.clock.wall_seconds(silence) / 4)))
+            now = self.c.clock.now()
+            since = self.last_traffic if self.subscribed and self.last_traffic is not None else self.opened_at
+            if since is None or now - since < silence:
+                continue
+            what = "no data message" if self.subscribed else "no subscription ack"
+            reason = (f"silent connection: {what} for {now - since:.0f}s (alarm after {silence:.0f}s), "
+                      f"since {iso(since)}")
+            self.deaf = (since, reason)
+            self.alarms += 1
+            self.alarm = {"since": iso(since), "raised_at": iso(now), "reason": reason}
+            log.error("%s: %s; reconnecting", self.source.name, reason)
+            await ws.close(code=1000, reason="silent")
+            return
+
     async def _session(self, url: str) -> str:
         async with connect(url, proxy=None, open_timeout=10, ping_interval=20, ping_timeout=20, max_size=None,
                            user_agent_header="crypto-dwh-collector/0.1") as ws:
+            self.opened_at, self.last_traffic, self.deaf = self.c.clock.now(), None, None
             for message in self.proto.subscribe(self.source):
                 await ws.send(message)
-            keepalive = asyncio.create_task(self._keepalive(ws))
+            tasks = [asyncio.create_task(self._keepalive(ws))]
+            if self.silence:
+                tasks.append(asyncio.create_task(self._watch(ws)))
             try:
                 async for raw in ws:
                     now = self.c.clock.now()
                     self.last_rx_wall = time.monotonic()
                     text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
                     doc = P._json(text)
-                    kind = self.proto.classify(doc)
+                    kind = self.classify(doc)
                     self.writer.write(P.dataset_for(kind), now, raw)
                     self.messages += 1
                     self.conn_messages += 1
+                    if kind in P.TRAFFIC:
+                        self.last_traffic = now
+                        self.alarm = None
                     if kind == P.ACK and not self.subscribed:
                         self._up(now)
+                        self.last_traffic = now  # silence is counted from the ack
                     elif kind == P.REJECT and not self.subscribed:
                         raise Rejected(text[:300])
                     answer = self.proto.reply(doc)
                     if answer:
                         await ws.send(answer)
             finally:
-                keepalive.cancel()
+                for task in tasks:
+                    task.cancel()
+            if self.deaf:
+                return self.deaf[1]
             return f"connection closed by venue (code {ws.close_code}: {ws.close_reason or 'no reason'})"
 
     async def run(self) -> None:
@@ -183,7 +235,10 @@ class SourceRunner:
                 if self.writer:
                     self.writer.close()
                     self.writer = None
-            self._down(self.c.clock.now(), reason)
+            deaf, self.deaf = self.deaf, None
+            if deaf:  # however the close went, the alarm is why the connection ended
+                reason = deaf[1]
+            self._down(self.c.clock.now(), reason, since=deaf[0] if deaf else None)
             log.warning("%s: %s", self.source.name, reason)
             attempt = 0 if was_up else attempt + 1
             delay = min(self.c.max_backoff, self.c.base_backoff * 2 ** attempt)
@@ -223,7 +278,7 @@ class Collector:
             self._report(now)
             if time.monotonic() - last_state >= 1.0:
                 for r in self.runners:
-                    r.log.write_state("running", now)
+                    r.log.write_state("running", now, alarm=r.alarm, down=r.down_state())
                 last_state = time.monotonic()
             if self.until is not None and now >= self.until:
                 self._stop.set()
@@ -237,6 +292,7 @@ class Collector:
             return
         doc = {"now": now, "messages": {r.source.name: r.conn_messages for r in self.runners},
                "subscribed": {r.source.name: r.subscribed for r in self.runners},
+               "alarms": {r.source.name: r.alarms for r in self.runners},
                "window": list(getattr(self.clock, "window", ()))}
         if doc != self._progress:
             tmp = self.progress_path.with_name(self.progress_path.name + ".tmp")
@@ -268,4 +324,5 @@ class Collector:
             now = self.clock.now()
             for r in started:
                 r.shutdown(now)
-        return {r.source.name: {"connections": r.connections, "messages": r.messages} for r in self.runners}
+        return {r.source.name: {"connections": r.connections, "messages": r.messages, "alarms": r.alarms}
+                for r in self.runners}

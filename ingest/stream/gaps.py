@@ -1,7 +1,9 @@
 """The gaps log and the per-source state that make "we were not listening" a recorded fact.
 
     landing/_gaps/source=<s>/date=<D>/<run_id>.ndjson   one line per gap: source, started_at, ended_at, reason
-    landing/_gaps/source=<s>/_state.json                 run_id, status running|stopped, alive_at, stopped_at
+    landing/_gaps/source=<s>/_state.json                 run_id, status running|stopped, alive_at, stopped_at,
+                                                         alarm (a standing silence alarm: since, raised_at, reason),
+                                                         down_since/down_reason (not listening at that moment)
     landing/_gaps/source=<s>/.lock                       held while a collector serves the source
 
 A gap is written when it ends (the venue confirmed the new subscription), into the folder of the day it
@@ -62,10 +64,16 @@ class SourceLog:
         except (OSError, ValueError):
             return None
 
-    def write_state(self, status: str, now: float) -> None:
+    def write_state(self, status: str, now: float, alarm: dict | None = None,
+                    down: tuple[float, str] | None = None) -> None:
         doc = {"source": self.source, "run_id": self.run_id, "status": status, "alive_at": iso(now)}
         if status == "stopped":
             doc["stopped_at"] = iso(now)
+        if alarm:
+            doc["alarm"] = alarm
+        if down:
+            # not listening since then (dropped, deaf, never subscribed): a restart's gap starts there
+            doc["down_since"], doc["down_reason"] = iso(down[0]), down[1]
         atomic_write_bytes(self.state_path, json.dumps(doc).encode())
 
     # --- gaps ----------------------------------------------------------------------------------------------

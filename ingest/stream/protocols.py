@@ -2,9 +2,15 @@
 
 `classify` sorts every incoming message: DATA (liquidations: lands in `liquidations_ws`), ACK (the
 subscription is confirmed: the connection counts as up from here), REJECT (the venue refused the
-subscription), or CONTROL (pongs, greetings, order lifecycle updates: lands in `ws_control`, so the
-quarantine of `liquidations_ws` only ever sees real format problems). A venue may also ask for an answer
-(Deribit's heartbeat test_request): `reply` gives it.
+subscription), OTHER (market data of the subscribed channel for instruments the warehouse does not keep:
+proof the feed flows, landed in `ws_control`) or CONTROL (pongs, greetings, order lifecycle updates: lands
+in `ws_control`, so the quarantine of `liquidations_ws` only ever sees real format problems). A venue may
+also ask for an answer (Deribit's heartbeat test_request): `reply` gives it.
+
+`silence_alarm`: seconds without a DATA or OTHER message after which a subscribed connection counts as
+deaf (gap, reconnect), for channels that always carry traffic; None where quiet hours are normal. The
+source's `ws_silence_alarm_seconds` overrides it (0 or null: no alarm). Heartbeats, pongs and acks never
+count as traffic: a connection the venue keeps alive but feeds nothing is exactly what the alarm is for.
 """
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ from typing import Any, Callable
 
 from ingest.config import SourceConfig
 
-DATA, ACK, REJECT, CONTROL = "data", "ack", "reject", "control"
+DATA, ACK, REJECT, CONTROL, OTHER = "data", "ack", "reject", "control", "other"
+TRAFFIC = (DATA, OTHER)  # what proves a subscribed connection is fed
 DATA_DATASET = "liquidations_ws"
 CONTROL_DATASET = "ws_control"
 
@@ -35,30 +42,80 @@ class Protocol:
     ping_every: float | None = None  # seconds (wall) between pings
     ping_when_idle: bool = False  # only ping when nothing arrived for ping_every
     reply: Callable[[Any], str | None] = lambda doc: None
+    silence_alarm: float | None = None
+    # a classifier that needs the source (which instruments are kept); None: `classify` as it is
+    classifier: Callable[[SourceConfig], Callable[[Any], str]] | None = None
 
     def url(self, source: SourceConfig) -> str:
         if not source.ws_url:
             raise ValueError(f"source {source.name!r} has no ws_url")
         return source.ws_url
 
+    def classify_for(self, source: SourceConfig) -> Callable[[Any], str]:
+        return self.classifier(source) if self.classifier else self.classify
 
-# --- Binance USD-M: <symbol>@forceOrder on /ws (raw events, `$.o`) ------------------------------------------
+    def silence_for(self, source: SourceConfig) -> float | None:
+        """The silence alarm of a source: its `ws_silence_alarm_seconds`, else the venue's default."""
+        if "ws_silence_alarm_seconds" not in source.extra:
+            return self.silence_alarm
+        value = source.extra["ws_silence_alarm_seconds"]
+        if value is None or value == 0:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"source {source.name!r}: ws_silence_alarm_seconds must be a number of seconds "
+                             f">= 0 (0 or null: no alarm), not {value!r}")
+        return float(value)
+
+
+# --- Binance USD-M: !forceOrder@arr on the /market route (raw events, `$.o`) -----------------------------------
+# Liquidation Order Streams (https://developers.binance.com/docs/derivatives/usds-margined-futures/
+# websocket-market-streams/All-Market-Liquidation-Order-Streams and .../Liquidation-Order-Streams):
+# `!forceOrder@arr` pushes every symbol's liquidations with the same per-symbol rule as `<symbol>@forceOrder`
+# (at most one order per symbol per 1000 ms), so BTCUSDT/ETHUSDT lose nothing by it, and the all-market
+# stream (every USD-M symbol) is never quiet for long: its silence means a deaf connection, not a calm market.
+# Events of other symbols (altcoins, BTCUSDC, quarterlies) are OTHER: traffic, landed aside, not loaded.
+# Important WebSocket Change Notice (.../websocket-market-streams/Important-WebSocket-Change-Notice; announced
+# 2026-03, legacy URLs retired 2026-04-23): streams are routed under /public, /market and /private, and
+# liquidations are a /market stream. Client maintainers report that the unrouted /ws still completes the
+# handshake and then pushes no /market stream at all (no error, no close): the silence alarm catches that.
+# Either form is read: /market/ws sends the event, /market/stream?streams=... wraps it as {"stream", "data"}.
 def _binance_subscribe(src: SourceConfig) -> list[str]:
-    from ingest.venues.binance import perp_symbol
+    return [json.dumps({"method": "SUBSCRIBE", "params": ["!forceOrder@arr"], "id": 1})]
 
-    streams = [f"{perp_symbol(a).lower()}@forceOrder" for a in src.assets]
-    return [json.dumps({"method": "SUBSCRIBE", "params": streams, "id": 1})]
+
+def _binance_event(doc: Any) -> dict | None:
+    if isinstance(doc, dict):
+        if doc.get("e") == "forceOrder":
+            return doc
+        if isinstance(doc.get("data"), dict) and doc["data"].get("e") == "forceOrder":
+            return doc["data"]
+    return None
 
 
 def _binance_classify(doc: Any) -> str:
+    if _binance_event(doc) is not None:
+        return DATA
     if isinstance(doc, dict):
-        if doc.get("e") == "forceOrder" or (isinstance(doc.get("data"), dict) and doc["data"].get("e") == "forceOrder"):
-            return DATA
         if "result" in doc and doc.get("id") == 1:
             return ACK
         if "error" in doc:
             return REJECT
     return CONTROL
+
+
+def _binance_classifier(src: SourceConfig) -> Callable[[Any], str]:
+    from ingest.venues.binance import perp_symbol
+
+    kept = {perp_symbol(a) for a in src.assets}
+
+    def classify(doc: Any) -> str:
+        event = _binance_event(doc)
+        if event is not None:
+            order = event.get("o") if isinstance(event.get("o"), dict) else {}
+            # an order without a symbol is a format problem for the loader's quarantine, not "another market"
+            return OTHER if order.get("s") and order["s"] not in kept else DATA
+        return _binance_classify(doc)
+    return classify
 
 
 # --- Bybit v5 linear: allLiquidation.<symbol> -----------------------------------------------------------------
@@ -140,8 +197,12 @@ def _deribit_reply(doc: Any) -> str | None:
 
 
 PROTOCOLS: dict[str, Protocol] = {
-    # Binance pings at the websocket level; the client library answers, nothing to do here.
-    "binance": Protocol("binance", _binance_subscribe, _binance_classify),
+    # Binance pings at the websocket level; the client library answers, nothing to do here. The docs give
+    # no liquidation rate: 15 minutes without one on the all-market stream (hundreds of symbols) is our
+    # judgment of "deaf". A false alarm marks a quiet stretch unheard (loud); a missed one would count a
+    # deaf hour as heard (silent), so the alarm errs early.
+    "binance": Protocol("binance", _binance_subscribe, _binance_classify, silence_alarm=900.0,
+                        classifier=_binance_classifier),
     "bybit": Protocol("bybit", _bybit_subscribe, _bybit_classify, ping_text=json.dumps({"op": "ping"}),
                       ping_every=20.0),
     "okx": Protocol("okx", _okx_subscribe, _okx_classify, ping_text="ping", ping_every=25.0, ping_when_idle=True),
@@ -155,5 +216,5 @@ def classify(protocol: Protocol, text: str) -> str:
     return protocol.classify(_json(text))
 
 
-def dataset_for(kind: str) -> str:
+def dataset_for(kind: str) -> str:  # OTHER lands beside the control messages, unchanged, never loaded
     return DATA_DATASET if kind == DATA else CONTROL_DATASET

@@ -23,6 +23,7 @@ MODULES = {
     "eth_rpc_a": "ingest.onchain.eth_rpc",
     "eth_rpc_b": "ingest.onchain.eth_rpc",
     "trongrid": "ingest.onchain.trongrid",
+    "tron_fullnode": "ingest.onchain.tron_fullnode",
 }
 
 

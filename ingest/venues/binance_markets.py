@@ -83,9 +83,7 @@ def fetch_option_symbols(ctx: FetchContext) -> None:
 
 def fetch_option_open_interest(ctx: FetchContext) -> None:
     base = ctx.source.url("options_base_url")
-    expiries = ctx.handover.get(EXPIRIES)
-    if expiries is None:
-        raise SourceError(f"{SOURCE}: option expiries unknown: run option_symbols first in the same run")
+    expiries = ctx.needs(EXPIRIES, "option_symbols", "option expiries")
     for asset in ctx.source.assets:
         for expiry_ms in expiries.get(asset, []):
             expiration = dt.datetime.fromtimestamp(expiry_ms / 1000, dt.timezone.utc).strftime("%y%m%d")

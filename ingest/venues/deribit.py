@@ -1,14 +1,15 @@
 """Deribit JSON-RPC over HTTP GET (/api/v2/public/...).
 
-Funding history has one row per hour (`interest_1h`); the row does not name its instrument, so the
-loader takes it from the request parameters kept in the landed envelope.
+Funding history has one row per hour (`interest_1h`), stamped at the end of its hour; the row does not
+name its instrument, so the loader takes it from the request parameters kept in the landed envelope.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ingest.http import SourceError
-from ingest.spec import Dataset, FetchContext, Field
+from ingest.spec import Dataset, FetchContext, Field, VenueClock
 from ingest.venues._history import require_points  # a day without funding events is an outage
 
 SOURCE = "deribit"
@@ -28,16 +29,29 @@ def rpc(ctx: FetchContext, method: str, params: dict[str, Any], *, base_url: str
 
 
 def fetch_funding_rates(ctx: FetchContext) -> None:
+    """The 24 hourly records of the interest that accrued during D: those stamped (D 00:00, D+1 00:00].
+
+    https://docs.deribit.com/api-reference/market-data/public-get_funding_rate_history : one record per
+    hour, `prev_index_price` the index at the start of the hour and `index_price` at its end, so a record
+    is stamped at the END of its hour. The docs' real example asks start 2019-10-01 00:00 (1569888000000),
+    end 04:00 (1569902400000) and gets the records of 01:00, 02:00, 03:00 and 04:00: `start_timestamp` is
+    exclusive, `end_timestamp` inclusive. Asking D 00:00 .. D+1 00:00 is therefore exactly D's 24 hours;
+    the record of D+1 00:00 (the hour 23:00-24:00 of D) exists when D's run starts at D+1 00:30.
+    """
     for asset in ctx.source.assets:
         rows = rpc(ctx, "public/get_funding_rate_history", {
             "instrument_name": perp_instrument(asset), "start_timestamp": ctx.start_ms,
-            "end_timestamp": ctx.end_ms - 1})
+            "end_timestamp": ctx.end_ms})
         if not isinstance(rows, list):
             raise SourceError(f"{SOURCE}: funding history result is not a list")
         require_points(SOURCE, f"funding history {asset}", len(rows))
 
 
 TRADES_PAGE = 1000
+# https://docs.deribit.com/articles/accessing-historical-trades-orders : "Recent trades: Available for 24 hours
+# before removal. Historical records: Persist indefinitely." Public trades older than that are served by
+# history.deribit.com (the source's `history_base_url`); without it the main host's day is all there is.
+TRADES_RETENTION = dt.timedelta(hours=24)
 
 
 def fetch_future_trades(ctx: FetchContext) -> None:
@@ -51,12 +65,14 @@ def fetch_future_trades(ctx: FetchContext) -> None:
     """
     base = ctx.source.extra.get("history_base_url")
     silent = []
+    clock = VenueClock(ctx)
     for asset in ctx.source.assets:
         start, seen = ctx.start_ms, 0
         while True:
             result = rpc(ctx, "public/get_last_trades_by_currency_and_time", {
                 "currency": asset, "kind": "future", "start_timestamp": start, "end_timestamp": ctx.end_ms - 1,
                 "count": TRADES_PAGE, "sorting": "asc"}, base_url=base)
+            clock.tick()
             trades = result.get("trades") if isinstance(result, dict) else None
             if not isinstance(trades, list):
                 raise SourceError(f"{SOURCE}: trades result without a trades list")
@@ -72,6 +88,8 @@ def fetch_future_trades(ctx: FetchContext) -> None:
             start = nxt
         if not seen:
             silent.append(asset)
+    # the history host keeps every trade; the main host one day (TRADES_RETENTION)
+    clock.record(None if base else TRADES_RETENTION)
     if silent:
         raise SourceError(f"{SOURCE}: no future trades for {', '.join(silent)} on {ctx.day}: an outage, or a "
                           "day the host no longer serves")
@@ -112,6 +130,9 @@ DATASETS = [
         key=("currency", "trade_id"),  # trade ids are unique per currency
         fetch=fetch_future_trades,
         description="Trades of the futures and perpetuals; the liquidation flag marks forced ones",
+        retention=TRADES_RETENTION,  # of the main host; none on the history host (history_base_url)
+        retention_doc="https://docs.deribit.com/articles/accessing-historical-trades-orders: \"Recent trades: "
+                      "Available for 24 hours before removal. Historical records: Persist indefinitely.\"",
     ),
 ]
 

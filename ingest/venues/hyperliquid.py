@@ -1,6 +1,12 @@
 """Hyperliquid: everything is POST /info with a JSON body naming the request type.
 
 fundingHistory returns at most 500 rows a call, oldest first: page forward from the last time + 1.
+
+A settlement is a payment made at its `time` (stamped 0-1 s past the hour in recorded answers) to the positions
+open then, at a rate averaged over the interval it closes (https://hyperliquid.gitbook.io/hyperliquid-docs/
+trading/funding: "Funding is paid every hour", the premium sampled every 5 seconds). Payments are events, so D
+has the settlements stamped in [D 00:00, D+1 00:00): 24, or 3 while settlement was 8-hourly (before
+2023-06-08; dbt derives the interval, stg_hyperliquid__funding_rates).
 """
 from __future__ import annotations
 
@@ -42,7 +48,7 @@ DATASETS = [
         ),
         key=("coin", "time_ms"),
         fetch=fetch_funding_rates,
-        description="Hourly funding of the perpetuals",
+        description="Funding settlements of the perpetuals (hourly; 8-hourly before 2023-06-08)",
     ),
 ]
 

@@ -12,11 +12,15 @@ from ingest.spec import Dataset, Field
 NAME = "liquidations_ws"
 _POSITIVE = 1e-12  # a size or price of zero is no liquidation at all
 
-# Binance forceOrder on /ws: {"e": "forceOrder", "E", "o": {order}}; S is the order side (SELL = a long
-# was liquidated), z the filled quantity (coins), ap the average fill price, T the trade time (ms).
+# Binance forceOrder on /market/ws: {"e": "forceOrder", "E", "o": {order}}; on /market/stream?streams=...
+# the same event comes wrapped as {"stream": "<name>", "data": {event}} (Websocket Market Streams, Connect:
+# combined stream events are wrapped this way), read through `envelope` into the same rows and keys.
+# S is the order side (SELL = a long was liquidated), z the filled quantity (coins), ap the average fill
+# price, T the trade time (ms).
 BINANCE = Dataset(
     name=NAME,
     records="$.o",
+    envelope="$.data",
     fields=(
         Field("symbol", "$.s"),
         Field("side", "$.S"),
@@ -33,7 +37,7 @@ BINANCE = Dataset(
     ),
     # Binance gives no order id: an order is its symbol, time, side, filled size and price
     key=("symbol", "trade_time_ms", "side", "filled_qty", "avg_price"),
-    description="USD-M forceOrder events (<symbol>@forceOrder), one per liquidation order",
+    description="USD-M forceOrder events (!forceOrder@arr on the /market route), one per liquidation order",
 )
 
 # Bybit allLiquidation.<symbol>: {"topic", "type", "ts", "data": [{T, s, S, v, p}]}; S is the side of the

@@ -4,8 +4,10 @@ They compute their aggregates from the same simulated market as the venues, so b
 with the warehouse's own sums; `POST /_sandbox/aggregators {"coinglass": {"diverge": 0.2}}` makes one of
 them report every figure 20 % higher (0 puts it back), which is what a cross-source check must catch.
 
-    GET  /_sandbox/aggregators  -> {"coinalyze": {"diverge": 0.0}, "coinglass": {...}}
+    GET  /_sandbox/aggregators  -> {"coinalyze": {"diverge": 0.0}, "coinglass": {"diverge": 0.0, "plan": ..}}
     POST /_sandbox/aggregators {"<name>": {"diverge": float}}  (unknown names or values: 400)
+    POST /_sandbox/aggregators {"coinglass": {"plan": "hobbyist"}}  the key's plan (default standard: every
+         interval); a plan refuses the intervals it does not serve, as CoinGlass does
     DELETE /_sandbox/aggregators  -> every aggregator back to the venues' figures
 """
 from __future__ import annotations

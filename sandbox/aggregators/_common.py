@@ -17,6 +17,12 @@ from sandbox import market as mk
 PERP_VENUES = mk.PERP_VENUES
 
 
+# The key's plan, where an aggregator serves plans differently (CoinGlass: candle intervals by plan). The
+# sandbox accepts any key, so the plan is a setting: POST /_sandbox/aggregators {"coinglass": {"plan": ..}}.
+PLANS = {"coinglass": ("hobbyist", "startup", "standard", "professional", "enterprise")}
+DEFAULT_PLANS = {"coinglass": "standard"}
+
+
 class Settings:
     """How far each aggregator strays from the simulated market: every value times (1 + diverge)."""
 
@@ -24,16 +30,27 @@ class Settings:
         self._names = names
         self._lock = threading.Lock()
         self._diverge = {name: 0.0 for name in names}
+        self._plan = dict(DEFAULT_PLANS)
 
     def factor(self, name: str) -> float:
         with self._lock:
             return 1.0 + self._diverge.get(name, 0.0)
 
+    def plan(self, name: str) -> str | None:
+        with self._lock:
+            return self._plan.get(name)
+
     def update(self, changes: dict) -> None:
-        parsed = {}
+        parsed, plans = {}, {}
         for name, spec in changes.items():
             if name not in self._names:
                 raise ValueError(f"unknown aggregator {name!r}; known: {', '.join(sorted(self._names))}")
+            if isinstance(spec, dict) and "plan" in spec:
+                if name not in DEFAULT_PLANS or spec["plan"] not in PLANS[name]:
+                    raise ValueError(f"{name}: plan must be one of {', '.join(PLANS.get(name, ()))}")
+                plans[name] = spec["plan"]
+                if "diverge" not in spec:
+                    continue
             value = spec.get("diverge", 0.0) if isinstance(spec, dict) else None
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f'{name}: expected {{"diverge": number}}')
@@ -42,14 +59,17 @@ class Settings:
             parsed[name] = float(value)
         with self._lock:
             self._diverge.update(parsed)
+            self._plan.update(plans)
 
     def reset(self) -> None:
         with self._lock:
             self._diverge = {name: 0.0 for name in self._names}
+            self._plan = dict(DEFAULT_PLANS)
 
     def as_dict(self) -> dict:
         with self._lock:
-            return {name: {"diverge": value} for name, value in self._diverge.items()}
+            return {name: {"diverge": value, **({"plan": self._plan[name]} if name in self._plan else {})}
+                    for name, value in self._diverge.items()}
 
 
 SETTINGS_KEY = web.AppKey("aggregator_settings", Settings)

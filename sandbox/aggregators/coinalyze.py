@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox import market as mk
 from sandbox.aggregators._common import candle_starts, factor, funding_in_force, hours_in, ohlc, oi_coins
 from sandbox.venues._common import int_param, json_response, market, now_ms
 
 NAME = "coinalyze"
-MAX_SYMBOLS = 20
+MAX_SYMBOLS = contracts.max_limit("coinalyze", "liquidation_history")
+# intraday candles (1min .. 12hour) are kept for this many points back from now; daily ones for good
+INTRADAY_POINTS = contracts.contract("coinalyze", "funding_rate_history")["retention"]["intraday_points"]
 INTERVAL_MIN = {"1min": 1, "5min": 5, "15min": 15, "30min": 30, "1hour": 60, "2hour": 120, "4hour": 240,
                 "6hour": 360, "12hour": 720, "daily": 1440}
 EXCHANGES = [{"name": "BitMEX", "code": "0"}, {"name": "Deribit", "code": "2"}, {"name": "OKX", "code": "3"},
@@ -131,7 +134,10 @@ async def _history(request: web.Request, row) -> web.Response:
         if target is None:
             continue  # unknown markets are left out, as the real API does
         history = []
+        kept_from = now - INTRADAY_POINTS * step if step < mk.MS_DAY else None
         for t in candle_starts(start, end, step, now):
+            if kept_from is not None and t < kept_from:
+                continue  # deleted by the venue: the answer is silent about it, as the real one is
             values = row(seed, *target, t, min(t + step, now), request.query)
             history.append({"t": t // 1000, **{key: round(v * k, 8) for key, v in values.items()}})
         out.append({"symbol": symbol, "history": history})

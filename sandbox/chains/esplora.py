@@ -12,11 +12,12 @@ from typing import Callable
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox import rng
 from sandbox.chains import world
 from sandbox.venues._common import Reply, json_response, now_ms, state, text_response
 
-PAGE = 25
+PAGE = contracts.max_limit("mempool_space", "address_txs")
 _ADDRESS = re.compile(r"^(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{8,87})$")
 
 

@@ -3,6 +3,6 @@ from sandbox.chains import jsonrpc
 
 NAME = "eth_rpc_b"
 MODEL_PROVIDER = "blockscout"
-register = jsonrpc.routes(MODEL_PROVIDER)
+register = jsonrpc.routes(MODEL_PROVIDER, NAME)
 throttled = jsonrpc.throttled
 server_error = jsonrpc.server_error

@@ -1,9 +1,15 @@
 """An Ethereum JSON-RPC endpoint (POST /, single calls or batches) answering from the world.
 
 Methods: eth_chainId, net_version, eth_blockNumber, eth_getBlockByNumber, eth_getBalance (any past block:
-an archive node). Errors follow geth: -32700 parse error, -32600 invalid request (also an empty or
-oversized batch, answered as one error object), -32601 unknown method, -32602 invalid params,
--32000 "header not found" for a block beyond the head. 429 and 5xx carry a JSON-RPC error body.
+an archive node, unless /_sandbox/chains gives the endpoint a state window). Errors follow geth: -32700 parse
+error, -32600 invalid request (also an empty or oversized batch, answered as one error object), -32601 unknown
+method, -32602 invalid params, -32000 "header not found" for a block beyond the head.
+
+A pruned node (state window N) keeps the state of its N most recent blocks only; eth_getBalance at an older
+block answers -32000 with geth's missing-node error (hash scheme, trie.MissingNodeError: "missing trie node
+<hash> (path <path>) <err>"; https://docs.chainstack.com/docs/evm-node-returns-missing-trie-node shows the
+same answer to eth_getBalance at an old block). Blocks themselves stay readable: a pruned node keeps
+headers. 429 and 5xx carry a JSON-RPC error body.
 """
 from __future__ import annotations
 
@@ -13,10 +19,13 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from sandbox import rng
 from sandbox.chains import world
+from sandbox.chains._settings import chain_settings
 from sandbox.venues._common import json_response, now_ms, state
 
-MAX_BATCH = 100
+MAX_BATCH = contracts.max_limit("eth_rpc_a", "rpc_calls")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _QUANTITY = re.compile(r"^0x(0|[1-9a-f][0-9a-f]*)$")
 
@@ -49,7 +58,11 @@ def _block(seed: int, number: int) -> dict:
             "size": hex(60_000 + number % 50_000), "transactions": [], "uncles": []}
 
 
-def _answer(call: Any, seed: int, head: int, provider: str) -> dict:
+def _state_root(seed: int, number: int) -> str:
+    return rng.hex_id(seed, "eth-state-root", number, length=64)
+
+
+def _answer(call: Any, seed: int, head: int, provider: str, state_window: int | None = None) -> dict:
     if not isinstance(call, dict) or call.get("jsonrpc") != "2.0" or not isinstance(call.get("method"), str):
         return _error(call.get("id") if isinstance(call, dict) else None, -32600, "invalid request")
     call_id, method, params = call.get("id"), call["method"], call.get("params") or []
@@ -75,6 +88,8 @@ def _answer(call: Any, seed: int, head: int, provider: str) -> dict:
             number = _block_number(params[1] if len(params) > 1 else "latest", head)
             if number > head:
                 raise RpcError(-32000, "header not found")
+            if state_window is not None and number <= head - state_window:
+                raise RpcError(-32000, f"missing trie node {_state_root(seed, number)} (path ) <nil>")
             result = hex(world.eth_balance_wei(seed, params[0], number, provider))
         else:
             raise RpcError(-32601, f"the method {method} does not exist/is not available")
@@ -83,20 +98,24 @@ def _answer(call: Any, seed: int, head: int, provider: str) -> dict:
     return {"jsonrpc": "2.0", "id": call_id, "result": result}
 
 
-def routes(model_provider: str) -> Callable[[web.Application], None]:
+def routes(model_provider: str, name: str) -> Callable[[web.Application], None]:
+    """The endpoint's routes; `name` is its mount (and key under /_sandbox/chains)."""
+
     async def rpc(request: web.Request) -> web.Response:
         try:
             body = json.loads(await request.read())
         except ValueError:
             return json_response(_error(None, -32700, "parse error"))
         seed, head = state(request).seed, world.eth_head(now_ms(request))
+        control = chain_settings(request)
+        window = control.state_window(name) if control is not None else None
         if isinstance(body, list):
             if not body:
                 return json_response(_error(None, -32600, "empty batch"))
             if len(body) > MAX_BATCH:
                 return json_response(_error(None, -32600, f"batch size {len(body)} exceeds limit {MAX_BATCH}"))
-            return json_response([_answer(call, seed, head, model_provider) for call in body])
-        return json_response(_answer(body, seed, head, model_provider))
+            return json_response([_answer(call, seed, head, model_provider, window) for call in body])
+        return json_response(_answer(body, seed, head, model_provider, window))
 
     def register(app: web.Application) -> None:
         app.router.add_post("/", rpc)

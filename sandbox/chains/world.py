@@ -292,6 +292,22 @@ def tron_hex(address: str) -> str | None:
     return payload.hex()
 
 
+def tron_address(account_id_hex: str) -> str | None:
+    """A 20-byte account id (hex, as an ABI `address` argument carries it) -> its base58check T-address."""
+    try:
+        payload = bytes.fromhex("41" + account_id_hex)
+    except ValueError:
+        return None
+    if len(payload) != 21:
+        return None
+    n = int.from_bytes(payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4], "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _B58[r] + out
+    return out
+
+
 @lru_cache(maxsize=512)
 def _tron_path(seed: int, address: str) -> tuple[tuple[int, int], ...]:
     """Daily closes (sun, USDT base units) from FIRST_DAY to LAST_DAY."""

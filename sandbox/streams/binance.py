@@ -1,7 +1,15 @@
 """Binance USD-M futures websocket: liquidation order streams (forceOrder).
 
-Paths: /ws (raw events; subscribe with {"method": "SUBSCRIBE", "params": [...], "id": n}), /ws/<stream>[/<stream>]
-(streams in the path) and /stream?streams=a/b (combined form: {"stream": name, "data": event}).
+Paths, on the /market route since Binance split its USD-M websocket hosts (Important WebSocket Change
+Notice, https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/
+Important-WebSocket-Change-Notice: /public, /market, /private; liquidation streams are /market; the
+legacy unrouted URLs were retired on 2026-04-23): /market/ws (raw events; subscribe with {"method":
+"SUBSCRIBE", "params": [...], "id": n}), /market/ws/<stream>[/<stream>] (streams in the path) and
+/market/stream?streams=a/b (combined form: {"stream": name, "data": event}).
+The legacy /ws, /ws/<stream> and /stream still take the connection and answer the SUBSCRIBE, and then push
+no liquidation at all: client maintainers report exactly that of the real host after the cut-over (the
+handshake completes, no error, no close, no /market stream). Whether the venue acks a SUBSCRIBE there is
+not documented; acking is the harder case for a client, which then looks subscribed.
 Streams: `!forceOrder@arr` (every symbol) and `<symbol>@forceOrder`. The server pings; clients answer pongs.
 Unlike the real venue (which pushes at most one liquidation per symbol per second) every event is pushed.
 """
@@ -27,9 +35,10 @@ def _valid(stream: str) -> bool:
 class BinanceStream(Protocol):
     heartbeat = 60.0  # the venue pings every 3 minutes; shorter here so tests see it
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, routed: bool = True) -> None:
         super().__init__(conn)
         self.combined = False
+        self.routed = routed
         if conn is not None:
             req = conn.request
             self.combined = req.path.rstrip("/").endswith("/stream")
@@ -57,7 +66,12 @@ class BinanceStream(Protocol):
             await self.send({"error": {"code": 2, "msg": f"Invalid request: unknown variant `{method}`"},
                              "id": req_id})
 
+    def active(self) -> bool:
+        return self.routed and bool(self.topics)
+
     def wants(self, ev: Liquidation) -> bool:
+        if not self.routed:  # an unrouted connection gets no /market stream
+            return False
         return ALL in self.topics or f"{ev.symbol.lower()}@forceOrder" in self.topics
 
     def event(self, ev: Liquidation) -> dict:
@@ -86,7 +100,8 @@ class BinanceStream(Protocol):
 
 
 def add_routes(app: web.Application) -> None:
-    handler = ws_handler(NAME, BinanceStream)
-    app.router.add_get("/ws", handler)
-    app.router.add_get("/ws/{streams:.+}", handler)
-    app.router.add_get("/stream", handler)
+    for route, routed in (("/market", True), ("", False)):  # "": the retired unrouted paths
+        handler = ws_handler(NAME, lambda conn, routed=routed: BinanceStream(conn, routed=routed))
+        app.router.add_get(f"{route}/ws", handler)
+        app.router.add_get(f"{route}/ws/{{streams:.+}}", handler)
+        app.router.add_get(f"{route}/stream", handler)

@@ -11,12 +11,13 @@ import datetime as dt
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_interval_hours, perp_symbol, to_ms
 from sandbox.venues._common import Reply, fixed, int_param, json_response, market, now_ms
 
 NAME = "binance"
 ONBOARD = {"BTC": 1569398400000, "ETH": 1569398400000}  # 2019-09-25
-MAX_LIMIT = 1000
+MAX_LIMIT = contracts.max_limit("binance", "funding_rates")
 QUARTERLIES = (dt.datetime(2026, 12, 25, 8, tzinfo=dt.timezone.utc), dt.datetime(2027, 3, 26, 8, tzinfo=dt.timezone.utc))
 FUNDING_INFO = {"ETH": ("0.02000000", "-0.02000000")}  # adjusted cap/floor of the non-default symbols
 
@@ -26,8 +27,8 @@ def error(code: int, msg: str, status: int = 400) -> web.Response:
 
 
 def throttled(request: web.Request, retry_after: float) -> web.Response:
-    resp = error(-1003, "Too many requests; current limit of IP(127.0.0.1) is 2400 requests per minute. "
-                        "Please use the websocket for live updates to avoid polling the API.", status=429)
+    resp = error(-1003, f"Too many requests; current limit of IP(127.0.0.1) is {contracts.per_minute('binance')} "
+                        "requests per minute. Please use the websocket for live updates to avoid polling the API.", status=429)
     resp.headers["Retry-After"] = str(int(retry_after))
     return resp
 
@@ -131,7 +132,8 @@ async def exchange_info(request: web.Request) -> web.Response:
     return json_response({
         "timezone": "UTC", "serverTime": now, "futuresType": "U_MARGINED",
         "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
+            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+             "limit": contracts.per_minute("binance")},
             {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
             {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
         ],

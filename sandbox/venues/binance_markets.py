@@ -12,6 +12,7 @@ import datetime as dt
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_DAY, MS_MINUTE, perp_symbol
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, fixed, int_param, json_response, market, now_ms
@@ -20,8 +21,9 @@ NAME = "binance"
 PERIODS_MS = {"5m": 5, "15m": 15, "30m": 30, "1h": 60, "2h": 120, "4h": 240, "6h": 360, "12h": 720, "1d": 1440}
 KLINE_MS = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "2h": 120, "4h": 240, "6h": 360,
             "8h": 480, "12h": 720, "1d": 1440}
-OI_RETENTION_MS = 30 * MS_DAY
-OI_MAX_LIMIT, KLINE_MAX_LIMIT = 500, 1500
+OI_RETENTION_MS = contracts.contract("binance", "open_interest_hist")["retention"]["days"] * MS_DAY
+OI_MAX_LIMIT = contracts.max_limit("binance", "open_interest_hist")
+KLINE_MAX_LIMIT = contracts.max_limit("binance", "mark_price_klines")
 
 
 def error(code: int, msg: str, status: int = 400) -> web.Response:
@@ -148,7 +150,8 @@ async def option_exchange_info(request: web.Request) -> web.Response:
                             for a in ASSETS],
         "optionAssets": [{"name": "USDT"}],
         "optionSymbols": symbols,
-        "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
+        "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+                        "limit": contracts.per_minute("binance")},
                        {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200}],
     })
 

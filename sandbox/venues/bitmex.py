@@ -11,11 +11,12 @@ import json
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_times, parse_time, perp_symbol, to_ms
 from sandbox.venues._common import Reply, int_param, iso_ms, json_response, market, now_ms
 
 NAME = "bitmex"
-MAX_COUNT = 1000
+MAX_COUNT = contracts.max_limit("bitmex", "funding_rates")
 LISTED = {"BTC": to_ms(dt.datetime(2016, 5, 13, 12, tzinfo=dt.timezone.utc)),
           "ETH": to_ms(dt.datetime(2018, 8, 2, 12, tzinfo=dt.timezone.utc))}
 FUNDING_INTERVAL = "2000-01-01T08:00:00.000Z"
@@ -27,7 +28,7 @@ def error(message: str, name: str = "HTTPError", status: int = 400) -> web.Respo
 
 def throttled(request: web.Request, retry_after: float) -> web.Response:
     resp = error(f"Rate limit exceeded, retry in {int(retry_after)} seconds.", "RateLimitError", status=429)
-    resp.headers.update({"Retry-After": str(int(retry_after)), "x-ratelimit-limit": "120",
+    resp.headers.update({"Retry-After": str(int(retry_after)), "x-ratelimit-limit": str(contracts.per_minute("bitmex")),
                          "x-ratelimit-remaining": "0",
                          "x-ratelimit-reset": str(now_ms(request) // 1000 + int(retry_after))})
     return resp

@@ -10,13 +10,15 @@ import base64
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_interval_hours, perp_symbol, to_ms
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, int_param, json_response, market, now_ms, trim
 
 NAME = "bybit"
 LAUNCH = {"BTC": 1585526400000, "ETH": 1615766400000}
-MAX_FUNDING_LIMIT = 200
+MAX_FUNDING_LIMIT = contracts.max_limit("bybit", "funding_rates")
+MAX_INSTRUMENTS_LIMIT = contracts.max_limit("bybit", "instruments")
 
 
 def envelope(request: web.Request, result: dict, code: int = 0, msg: str = "OK", status: int = 200) -> web.Response:
@@ -123,7 +125,7 @@ async def instruments_info(request: web.Request) -> web.Response:
     if category not in ("spot", "linear", "inverse", "option"):
         return params_error(request, "Illegal category")
     limit = int_param(q.get("limit"), lambda: params_error(request, "params error: limit invalid")) or 500
-    limit = min(max(limit, 1), 1000)
+    limit = min(max(limit, 1), MAX_INSTRUMENTS_LIMIT)
     symbol = q.get("symbol")
     if category == "linear":
         items = [_linear_instrument(a) for a in ASSETS if q.get("baseCoin") in (None, a)]

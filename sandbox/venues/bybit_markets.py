@@ -11,12 +11,15 @@ import math
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_DAY, MS_MINUTE, perp_symbol
 from sandbox.options import option_chain_at, option_mark
 from sandbox.venues._common import Reply, int_param, market, now_ms, trim
 from sandbox.venues.bybit import LAUNCH, NAME, _cursor, _offset, envelope, params_error
 
 OI_INTERVALS = {"5min": 5, "15min": 15, "30min": 30, "1h": 60, "4h": 240, "1d": 1440}
+OI_MAX_LIMIT = contracts.max_limit("bybit", "open_interest")
+KLINE_MAX_LIMIT = contracts.max_limit("bybit", "mark_price_klines")
 KLINE_INTERVALS = {"1": 1, "3": 3, "5": 5, "15": 15, "30": 30, "60": 60, "120": 120, "240": 240, "360": 360,
                    "720": 720, "D": 1440}
 
@@ -49,8 +52,8 @@ async def open_interest(request: web.Request) -> web.Response:
         return params_error(request, "params error: intervalTime invalid")
     step = OI_INTERVALS[q["intervalTime"]] * MS_MINUTE
     limit = _int(request, "limit") or 50
-    if not 1 <= limit <= 200:
-        return params_error(request, "params error: limit must be in [1, 200]")
+    if not 1 <= limit <= OI_MAX_LIMIT:
+        return params_error(request, f"params error: limit must be in [1, {OI_MAX_LIMIT}]")
     start, end = _int(request, "startTime"), _int(request, "endTime")
     now = now_ms(request)
     hi = min(end if end is not None else now, now)
@@ -76,8 +79,8 @@ def _kline(request: web.Request, price) -> web.Response:
         return params_error(request, "params error: interval invalid")
     step = KLINE_INTERVALS[q["interval"]] * MS_MINUTE
     limit = _int(request, "limit") or 200
-    if not 1 <= limit <= 1000:
-        return params_error(request, "params error: limit must be in [1, 1000]")
+    if not 1 <= limit <= KLINE_MAX_LIMIT:
+        return params_error(request, f"params error: limit must be in [1, {KLINE_MAX_LIMIT}]")
     start, end = _int(request, "start"), _int(request, "end")
     now = now_ms(request)
     hi = min(end if end is not None else now, now)

@@ -1,7 +1,10 @@
 """Deribit API v2 (JSON-RPC over HTTP GET), mounted under /deribit.
 
-Funding: GET /api/v2/public/get_funding_rate_history gives one row per hour in [start, end] (ascending):
-interest_1h is that hour's funding, interest_8h the sum of the last eight hours. Numbers are JSON numbers.
+Funding: GET /api/v2/public/get_funding_rate_history gives one row per hour stamped at the END of its hour,
+for the stamps in (start, end] (ascending), as the docs' real example shows (start 00:00, end 04:00 answers
+01:00..04:00; https://docs.deribit.com/api-reference/market-data/public-get_funding_rate_history):
+interest_1h is that hour's funding, interest_8h the sum of the last eight hours, prev_index_price the index
+at the start of the hour and index_price at its end. Numbers are JSON numbers.
 Every answer carries usIn/usOut/usDiff (taken from the simulated clock, so answers stay reproducible).
 """
 from __future__ import annotations
@@ -11,6 +14,7 @@ from functools import lru_cache
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox import rng
 from sandbox.market import ASSETS, MS_HOUR, UTC, perp_symbol, to_ms
 from sandbox import market as market_model
@@ -72,7 +76,7 @@ async def get_funding_rate_history(request: web.Request) -> web.Response:
     start = _required_int(request, "start_timestamp")
     end = min(_required_int(request, "end_timestamp"), now_ms(request))
     m = market(request)
-    first = -(-start // MS_HOUR) * MS_HOUR
+    first = start // MS_HOUR * MS_HOUR + MS_HOUR  # the first hour end strictly after start
     hours = list(range(first, end + 1, MS_HOUR))
     rates = {t: m.funding_rate(NAME, asset, t) for t in range(first - 7 * MS_HOUR, end + 1, MS_HOUR)}
     rows = []
@@ -168,7 +172,7 @@ async def test(request: web.Request) -> web.Response:
 
 
 # --- trades, liquidations among them --------------------------------------------------------------------
-TRADES_MAX_COUNT = 1000
+TRADES_MAX_COUNT = contracts.max_limit("deribit", "future_trades")
 TRADES_KEPT_MS = 31 * 86_400_000  # the sandbox answers a month back (the venue's history host: everything)
 _TRADE_TICK = {"BTC": 0.5, "ETH": 0.05}
 _CONTRACT_USD = {"BTC": 10.0, "ETH": 1.0}

@@ -1,7 +1,10 @@
 """Hyperliquid info API, mounted under /hyperliquid: everything is POST /info with a JSON body {"type": ...}.
 
-fundingHistory {coin, startTime, endTime?} gives hourly rows ascending, at most 500 per answer; clients page
-by asking again from the last time + 1. A body that does not fit a request type is refused with HTTP 422
+fundingHistory {coin, startTime, endTime?} gives the settlements in [startTime, endTime] ascending, at most 500
+per answer; clients page by asking again from the last time + 1. Settlements are hourly since 2023-06-08 and were
+8-hourly (00:00, 08:00, 16:00 UTC, an 8-hour rate) before: hyperliquid-python-sdk's recorded answer
+(tests/cassettes/info_test/test_get_funding_history[None].yaml) steps from 8 h to 1 h after
+2023-06-08 00:00; tests/fixtures/hyperliquid/ vendors part of it. A body that does not fit a request type is refused with HTTP 422
 and a plain-text reason, as the real server does.
 """
 from __future__ import annotations
@@ -10,11 +13,12 @@ import json
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_times
 from sandbox.venues._common import json_response, market, now_ms, text_response, trim
 
 NAME = "hyperliquid"
-MAX_ROWS = 500
+MAX_ROWS = contracts.max_limit("hyperliquid", "funding_rates")
 INTEREST_1H = 0.0000125  # the fixed interest component of Hyperliquid's hourly rate
 UNIVERSE = [{"szDecimals": 5, "name": "BTC", "maxLeverage": 40, "marginTableId": 56},
             {"szDecimals": 4, "name": "ETH", "maxLeverage": 25, "marginTableId": 55}]
@@ -64,6 +68,15 @@ def _asset_ctx(request: web.Request, coin: str) -> dict:
             "dayBaseVlm": trim(volume, 4)}
 
 
+HOURLY_SINCE_MS = 1686182400000  # 2023-06-08 00:00 UTC: the last 8-hour settlement; hourly after it
+
+
+def settlement_times(coin: str, start: int, end: int) -> list[int]:
+    """Settlement times in [start, end]: every 8 hours up to 2023-06-08 00:00, every hour after."""
+    eight = [t for t in range(-(-start // (8 * MS_HOUR)) * 8 * MS_HOUR, min(end, HOURLY_SINCE_MS) + 1, 8 * MS_HOUR)]
+    return eight + funding_times(NAME, coin, max(start, HOURLY_SINCE_MS + 1), end)
+
+
 def _funding_history(request: web.Request, body: dict) -> web.Response:
     for field in ("coin", "startTime"):
         if field not in body:
@@ -74,11 +87,12 @@ def _funding_history(request: web.Request, body: dict) -> web.Response:
     if coin not in ASSETS:
         return json_response([])
     hi = min(end if end is not None else now_ms(request), now_ms(request))
-    times = funding_times(NAME, coin, start, hi)[:MAX_ROWS]
+    times = settlement_times(coin, start, hi)[:MAX_ROWS]
     m = market(request)
     rows = []
     for t in times:
-        rate = m.funding_rate(NAME, coin, t)
+        hours = 8 if t <= HOURLY_SINCE_MS else 1
+        rate = sum(m.funding_rate(NAME, coin, t - i * MS_HOUR) for i in range(hours))
         rows.append({"coin": coin, "fundingRate": trim(rate, 10), "premium": trim(_premium(rate), 8), "time": t})
     return json_response(rows)
 

@@ -10,12 +10,13 @@ import datetime as dt
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_DAY, MS_HOUR, funding_interval_hours, perp_symbol, to_ms
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, int_param, json_response, market, now_ms, trim
 
 NAME = "okx"
-MAX_LIMIT = 400
+MAX_LIMIT = contracts.max_limit("okx", "funding_rates")
 HISTORY_MS = 92 * MS_DAY  # "up to three months"
 LIST_TIME = {"BTC": 1611916800000, "ETH": 1611916800000}
 
@@ -90,6 +91,9 @@ def _swaps() -> list[dict]:
                  uly=f"{a}-USDT") for a in ASSETS]
 
 
+FUTURES_ALIASES = ("this_week", "next_week", "quarter", "next_quarter")
+
+
 def _futures(now: int) -> list[dict]:
     """Inverse delivery futures: this week, next week, quarter, next quarter (Friday 08:00 UTC)."""
     day = dt.datetime.fromtimestamp(now / 1000, tz=dt.timezone.utc).date()
@@ -157,8 +161,10 @@ async def server_time(request: web.Request) -> web.Response:
 
 
 # --- liquidation orders -----------------------------------------------------------------------------------
-LIQUIDATION_HISTORY_MS = 7 * MS_DAY  # how far back the venue still answers
-LIQUIDATION_MAX_LIMIT = 100
+# How far back the venue still answers: "Retrieve information on liquidation orders in the last day."
+# (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-liquidation-orders); relative to the sandbox's clock.
+LIQUIDATION_HISTORY_MS = int(contracts.retention("okx", "liquidations").total_seconds() * 1000)  # one day
+LIQUIDATION_MAX_LIMIT = contracts.max_limit("okx", "liquidations")
 LIQUIDATION_INST_TYPES = ("SWAP", "FUTURES", "MARGIN", "OPTION")
 
 
@@ -184,6 +190,12 @@ async def liquidation_orders(request: web.Request) -> web.Response:
     family = q.get("instFamily") or q.get("uly")
     if inst_type != "MARGIN" and not family:
         return _missing("instFamily")
+    # FUTURES orders are asked per delivery alias, which the docs require for that type
+    # (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-liquidation-orders)
+    if inst_type == "FUTURES" and not q.get("alias"):
+        return _missing("alias")
+    if inst_type == "FUTURES" and q["alias"] not in FUTURES_ALIASES:
+        raise Reply(_param_error("alias")())
     state = q.get("state") or "unfilled"
     if state not in ("filled", "unfilled"):
         raise Reply(_param_error("state")())

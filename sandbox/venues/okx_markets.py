@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
 from sandbox.market import ASSETS, MS_HOUR, MS_MINUTE, perp_symbol
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, int_param, market, now_ms, trim
 from sandbox.venues.okx import LIST_TIME, NAME, _missing, _no_instrument, _options, _param_error, _swaps, envelope
 
 PERIODS = {"5m": 5, "15m": 15, "30m": 30, "1H": 60, "2H": 120, "4H": 240, "6H": 360, "12H": 720, "1D": 1440}
-MAX_LIMIT = 100
+MAX_LIMIT = contracts.max_limit("okx", "open_interest_hist")
 
 
 def _swap_sizes() -> dict[str, float]:

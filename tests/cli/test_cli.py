@@ -47,7 +47,7 @@ def test_missing_snapshot_and_warehouse(tmp_path):
 
 def test_unknown_source_is_checked_against_the_configured_file(tmp_path):
     sources = tmp_path / "sources.yml"
-    sources.write_text("sources:\n  bybit:\n    base_url: http://127.0.0.1:9/bybit\n")
+    sources.write_text("sources:\n  bybit:\n    base_url: http://127.0.0.1:9/bybit\n    assets: [BTC]\n")
     proc = dwh("run", "--date", "2026-11-20", "--source", "binance", data_dir=tmp_path,
                env={"DWH_SOURCES": str(sources)})
     assert_usage_error(proc, "unknown source 'binance'", "configured: bybit")

@@ -44,12 +44,25 @@ def test_annualized_rates_follow_the_formula(demo_db):
     # recompute funding_daily independently from the event mart
     diff = demo_db.execute("""
         WITH ind AS (
-            SELECT cast(funding_time AS date) AS date, asset, exchange,
+            SELECT funding_date AS date, asset, exchange,
                    sum(rate * 8 / interval_hours) / count(*) * 1095 AS ann
             FROM marts.funding_rates GROUP BY ALL)
         SELECT max(abs(ind.ann - d.annualized_rate)) FROM ind JOIN marts.funding_daily d USING (date, asset, exchange)
     """).fetchone()[0]
     assert diff < 1e-11
+
+
+def test_deribit_days_are_the_hours_that_accrued_in_them(demo_db):
+    # Deribit stamps an hour's record at its end: D's records are D 01:00 .. D+1 00:00 (funding_date).
+    bad = demo_db.execute("""
+        SELECT count(*) FROM marts.funding_rates
+        WHERE exchange = 'deribit' AND funding_date <> cast(funding_time - INTERVAL 1 HOUR AS date)""").fetchone()[0]
+    assert bad == 0
+    stamps = demo_db.execute("""
+        SELECT min(funding_time), max(funding_time) FROM marts.funding_rates
+        WHERE exchange = 'deribit' AND asset = 'BTC' AND funding_date = ?""", [DEMO_END]).fetchone()
+    close = dt.datetime.combine(DEMO_END + dt.timedelta(days=1), dt.time())
+    assert stamps == (close - dt.timedelta(hours=23), close)
 
 
 def test_raw_responses_are_kept(demo_dir):

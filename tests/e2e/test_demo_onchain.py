@@ -52,9 +52,9 @@ def test_two_providers_verify_bitcoin_and_ethereum_except_the_disputed_address(d
         FROM intermediate.int_address_balances_compared GROUP BY ALL ORDER BY ALL""").fetchall()
     by = {(c, s): (n_addr, n_rows, answered) for c, s, n_addr, n_rows, answered in statuses}
     assert set(by) == {("bitcoin", "disputed"), ("bitcoin", "verified"), ("ethereum", "verified"),
-                       ("tron", "single_source")}
+                       ("tron", "verified")}
     assert by[("bitcoin", "disputed")][:2] == (1, len(DAYS))  # one address, every day
-    assert by[("bitcoin", "verified")][2] == 2 and by[("ethereum", "verified")][2] == 2
+    assert by[("bitcoin", "verified")][2] == by[("ethereum", "verified")][2] == by[("tron", "verified")][2] == 2
 
 
 def test_the_disagreeing_address_makes_its_entity_disputed(demo_db):
@@ -77,12 +77,12 @@ def test_the_disagreeing_address_makes_its_entity_disputed(demo_db):
     assert entities.DISPUTED_FACTOR - 0.005 < ratios[0] <= ratios[1] < 1.0
 
 
-def test_single_provider_chain_is_labelled_single_source(demo_db):
+def test_tron_is_verified_by_its_two_providers(demo_db):
     rows = demo_db.execute("""
         SELECT asset, verification_status, sources, provider_count, providers_agree, count(*)
         FROM marts.entity_holdings_daily WHERE chain = 'tron' GROUP BY ALL ORDER BY asset""").fetchall()
-    assert rows == [("TRX", "single_source", "trongrid", 1, None, len(DAYS)),
-                    ("USDT", "single_source", "trongrid", 1, None, len(DAYS))]
+    assert rows == [("TRX", "verified", "tron_fullnode,trongrid", 2, True, len(DAYS)),
+                    ("USDT", "verified", "tron_fullnode,trongrid", 2, True, len(DAYS))]
 
 
 def test_other_entities_are_verified_with_a_usd_value(demo_db):

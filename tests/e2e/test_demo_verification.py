@@ -105,8 +105,8 @@ def test_source_freshness_was_recorded_for_the_run(demo_db):
 
 def test_gx_data_docs_open_in_a_browser(demo_dir, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not browser:
-        pytest.skip("chromium not installed (scripts/install_system_deps.sh installs it)")
+    # `make test` installs it (scripts/install_system_deps.sh): missing is a broken install, not a skip
+    assert browser, "chromium not installed: run scripts/install_system_deps.sh"
     index = demo_dir / "reports" / "gx_docs" / "index.html"
     assert index.exists()
     proc = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -292,12 +292,14 @@ def judge(con: duckdb.DuckDBPyConnection, root: Path, source: str, ds: Dataset, 
     if out.extra_rows and case.kind in BODY_KINDS - {"absurd"}:
         problems.append(f"{out.extra_rows} rows with keys the clean run does not have")
     # a permanent fault on an earlier dataset's request the later one also sends fails it there first; a
-    # dataset handed its input by an earlier one of the run (ctx.handover) fails with it, asking nothing
-    if hits == 0 and not (status == "failed" and (case.expect == "failed" or earlier_failed)):
+    # dataset handed its input by an earlier one of the run (ctx.handover) is skipped because of it, naming
+    # it and asking nothing: as loud as a failure of its own
+    loud = status == "failed" or (status == "skipped" and bool(entry.get("skipped_because")) and earlier_failed)
+    if hits == 0 and not (loud and (case.expect == "failed" or earlier_failed)):
         problems.append("the fault never reached the dataset")
     if case.expect == "identical" and (status != "ok" or out.missing_rows):
         problems.append(f"expected the clean run's data, got status {status} and {out.missing_rows} rows missing")
-    elif case.expect == "failed" and status != "failed":
+    elif case.expect == "failed" and not loud:
         problems.append(f"expected the dataset marked failed, got {status}")
     elif case.expect == "identical_or_failed" and status == "ok" and out.missing_rows:
         problems.append(f"status ok but {out.missing_rows} rows missing (silent loss)")
@@ -454,6 +456,9 @@ def verdicts(outcomes: list[Outcome], gaps: dict[tuple[str, str], str]) -> list[
 
 
 # --- the report ---------------------------------------------------------------------------------------
+LOUD = ("failed", "skipped")  # skipped: only ever because an input dataset of the run failed (judge checks it)
+
+
 def summarise(results: dict[str, list[Outcome]], matrix: Matrix) -> dict[str, Any]:
     rows = []
     for case in CASES:
@@ -464,11 +469,11 @@ def summarise(results: dict[str, list[Outcome]], matrix: Matrix) -> dict[str, An
         unaimed = [o for o in outs if o.role == "unaimed"]
         rows.append({
             "fault": case.name, "kind": case.kind, "count": case.count, "expect": case.expect,
-            "tried": sum(1 for o in faulted if o.hits > 0 or (case.expect == "failed" and o.status == "failed")),
+            "tried": sum(1 for o in faulted if o.hits > 0 or (case.expect == "failed" and o.status in LOUD)),
             "datasets": len(faulted),
             "survived": sum(1 for o in faulted if o.survived),
             "known_gaps": sum(1 for o in faulted if not o.survived and o.known_gap),
-            "failed_loudly": sum(1 for o in faulted if o.status == "failed"),
+            "failed_loudly": sum(1 for o in faulted if o.status in LOUD),
             "quarantined": sum(o.quarantined for o in faulted),
             "rows_lost": sum(o.rows_lost for o in outs),
             "duplicates": sum(o.duplicates for o in outs),

@@ -1,7 +1,8 @@
 """The liquidation models on a sandbox day read on both channels: counts, sides and USD against the
 simulated market, one row per event across channels, coverage, the daily mart, and idempotent reloads.
 
-The day is the squeeze (2026-11-26) fetched at D+1 00:30 from OKX and Deribit over REST; the websocket
+The day is the squeeze (2026-11-26) polled at D 23:50 (`dwh poll`: OKX keeps one day of liquidation orders)
+and fetched at D+1 00:30 from OKX and Deribit over REST; the websocket
 copies are the same orders and trades as the venues push them (REST bodies rewrapped in the channel
 envelope and written with the collector's writer), plus what the stream saw after midnight and REST not.
 """
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow  # sandbox, loader and a dbt build
 DAY = dt.date(2026, 11, 26)
 NEXT = DAY + dt.timedelta(days=1)
 RUN_AT = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc)
+POLL_AT = dt.datetime(2026, 11, 26, 23, 50, tzinfo=dt.timezone.utc)  # the last hourly poll of D
 START_MS = int(dt.datetime.combine(DAY, dt.time(), tzinfo=dt.timezone.utc).timestamp() * 1000)
 END_MS = START_MS + 86_400_000
 RUN_MS = int(RUN_AT.timestamp() * 1000)
@@ -86,7 +88,13 @@ def load_ws(con, root, venue: str, messages: list[tuple[float, dict]]) -> None:
 
 
 def build(sandbox, root, target) -> None:
-    """Ingest, load (REST and websocket) and build the liquidation models, as the daily run would."""
+    """Poll during D, then ingest, load (REST and websocket) and build the liquidation models, as the
+    hourly poll and the daily run would."""
+    from dwh.pipeline import poll
+
+    sandbox.set_clock(POLL_AT)
+    polled = poll(DAY, list(REST))
+    assert all(v["status"] == "ok" for m in polled.values() for v in m["datasets"].values()), polled
     sandbox.set_clock(RUN_AT)
     for source, names in REST.items():
         manifest = ingest_source(source, DAY, root=root, datasets=names)
@@ -101,8 +109,8 @@ def build(sandbox, root, target) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(sandbox, tmp_path_factory, dbt_target):
-    if any(ws_dataset(v) is None for v in WS_VENUES):
-        pytest.skip("the websocket liquidation datasets are not there yet")
+    missing = [v for v in WS_VENUES if ws_dataset(v) is None]
+    assert not missing, f"no liquidations_ws dataset for {missing}"
     root = tmp_path_factory.mktemp("liq") / "data"
     root.mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -175,6 +183,14 @@ def test_hours_covered_per_venue(warehouse):
     hours = dict(query(root, """SELECT exchange, max(hours_covered) FROM marts.liquidations_daily_by_exchange
                                 WHERE date = ? GROUP BY exchange""", [DAY]))
     assert hours == {"okx": 24, "deribit": 24, "binance": 0, "bybit": 0, "bitmex": 0}
+    # the poll at 23:50 and the run at 00:30 together hold all of D: complete, and REST's rows are the count
+    done = query(root, """SELECT exchange, completeness, covered_from, covered_to, counted_channels
+                          FROM marts.liquidations_daily_by_exchange WHERE date = ? AND asset = 'BTC'
+                          ORDER BY exchange""", [DAY])
+    start, end = dt.datetime(2026, 11, 26), dt.datetime(2026, 11, 27)
+    assert done == [("binance", "partial_window", None, None, ""), ("bitmex", "partial_window", None, None, ""),
+                    ("bybit", "partial_window", None, None, ""), ("deribit", "complete", start, end, "rest"),
+                    ("okx", "complete", start, end, "rest")]
     # the next day was only heard on the stream, in the hour before the run
     late = dict(query(root, """SELECT exchange, max(hours_covered) FROM marts.liquidations_daily_by_exchange
                                WHERE date = ? GROUP BY exchange""", [NEXT]))
@@ -191,6 +207,10 @@ def test_daily_mart_on_the_squeeze_day(warehouse):
         assert ratio >= 0.95 and one_sided is True
         assert (reporting, expected, sources) == (2, 5, "deribit,okx")
         assert abs(diff) < 1e-6
+    # three expected venues were never heard: the day's total is not the whole market's and says so
+    flags = query(root, """SELECT DISTINCT completeness, sampled_venues, partial_venues FROM marts.liquidations_daily
+                           WHERE date = ?""", [DAY])
+    assert flags == [("partial_window", "", "binance,bitmex,bybit")]
 
 
 def test_rerun_and_reload_change_nothing(warehouse, dbt_target):

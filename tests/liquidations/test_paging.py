@@ -130,8 +130,11 @@ def ingest_and_load(tmp_path, source: str, name: str) -> duckdb.DuckDBPyConnecti
 
 
 def test_okx_sandbox_every_order_of_the_day_once(sandbox, sandbox_sources, tmp_path, monkeypatch):
-    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
+    # OKX keeps one day: the poll late in D reads its start, the run at D+1 00:30 its end
     monkeypatch.setattr(okx, "PAGE", 37)
+    sandbox.set_clock(dt.datetime(2026, 11, 26, 23, 50, tzinfo=dt.timezone.utc))
+    assert ingest_source("okx", DAY, root=tmp_path, datasets=["liquidations"])["datasets"]["liquidations"]["status"] == "ok"
+    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
     con = ingest_and_load(tmp_path, "okx", "liquidations")
     for asset, events in market_events("okx").items():
         got = con.execute("""SELECT ts_ms, side, sz, bk_px FROM raw.okx__liquidations

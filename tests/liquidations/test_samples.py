@@ -1,6 +1,6 @@
 """Real-format liquidation messages of every venue through the loader and the staging SQL: side, size, USD.
 
-The messages are tardis-node's raw samples (../shared/api-samples/tardis-node). OKX and Deribit print the
+The messages are tardis-node's raw samples (vendored: tests/fixtures/tardis-node). OKX and Deribit print the
 same objects over REST and websocket, so their messages go through the REST dataset specs too (OKX's
 `data[].details` as is, Deribit's trades inside a REST `result.trades` envelope). The websocket-only venues
 go through the collector's `liquidations_ws` specs and staging views once those exist.
@@ -13,17 +13,15 @@ import json
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import FIXTURES
 from tests.liquidations._helpers import DBT_DIR, dbt, land, load, ws_dataset, ws_land
 
 pytestmark = pytest.mark.slow  # one dbt run
-SAMPLE_FILE = SAMPLES / "tardis-node" / "liquidation_raw_ws_samples.json"
+SAMPLE_FILE = FIXTURES / "tardis-node" / "liquidation_raw_ws_samples.json"
 DAY = dt.date(2023, 3, 30)
 
 
 def samples() -> dict[str, list[dict]]:
-    if not SAMPLE_FILE.exists():
-        pytest.skip(f"{SAMPLE_FILE} not present")
     out: dict[str, list[dict]] = {}
     for s in json.loads(SAMPLE_FILE.read_text())["samples"]:
         out.setdefault(s["exchange"].split()[0].split("-")[0], []).append(s["message"])
@@ -73,11 +71,13 @@ def staged(tmp_path_factory, dbt_target):
         assert stats["quarantined"] == 0, stats
     views = ["stg_okx__liquidations", "stg_deribit__liquidations"]
     for venue, (view, _) in WS_VIEWS.items():
+        # every websocket venue has its dataset and staging view: a missing one fails here, never skips
         spec = ws_dataset(venue)
-        if spec and list(DBT_DIR.glob(f"models/staging/*/{view}.sql")):
-            stats = ws_land(con, data, venue, spec, msgs[venue], DAY)
-            assert stats["quarantined"] == 0, stats
-            views.append(view)
+        assert spec is not None, f"{venue}: no liquidations_ws dataset"
+        assert list(DBT_DIR.glob(f"models/staging/*/{view}.sql")), f"{venue}: no staging view {view}"
+        stats = ws_land(con, data, venue, spec, msgs[venue], DAY)
+        assert stats["quarantined"] == 0, stats
+        views.append(view)
     con.close()
     dbt(data, "run", "--select", *views, target=dbt_target)
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
@@ -114,8 +114,7 @@ def test_deribit_taker_sell_and_maker_buy_are_longs_in_usd_amounts(staged):
 def test_websocket_venue_sides_and_sizes(staged, venue):
     con, views = staged
     view, expected = WS_VIEWS[venue]
-    if view not in views:
-        pytest.skip(f"{venue}: dataset liquidations_ws / view {view} not delivered yet (websocket collector)")
+    assert view in views, f"{venue}: {view} was not built"
     got = rows(con, view)
     assert len(got) == len(expected), got
     for (side, price, qty, usd, at, lid, channel, _), (e_side, e_price, e_qty, e_usd) in zip(got, expected):

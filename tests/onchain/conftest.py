@@ -8,7 +8,7 @@ import pytest
 
 DAY = dt.date(2026, 11, 24)
 RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.timezone.utc)  # what the scheduled run of DAY sees
-ONCHAIN = ("mempool_space", "blockstream", "eth_rpc_a", "eth_rpc_b", "trongrid")
+ONCHAIN = ("mempool_space", "blockstream", "eth_rpc_a", "eth_rpc_b", "trongrid", "tron_fullnode")
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,8 @@ def faulted_day(chain_sb, tmp_path_factory):
         chain_sb.set_clock(RUN_AT)
         chain_sb.add_fault("mempool_space", "http_429", count=-1, path=HTX[0])  # one address, every attempt
         chain_sb.add_fault("eth_rpc_b", "http_500", count=-1)  # a whole provider down
-        chain_sb.add_fault("trongrid", "http_500", count=-1, status=503)  # the only Tron provider down
+        chain_sb.add_fault("trongrid", "http_500", count=-1, status=503)  # both Tron providers down
+        chain_sb.add_fault("tron_fullnode", "http_500", count=-1, status=503)
         try:
             runs = ingest_day(DAY, client_overrides=fast_client())
         finally:
@@ -68,7 +69,9 @@ def test_failures_leave_balances_missing_never_zero(faulted_day):
         GROUP BY provider ORDER BY provider""", [DAY, HTX[0]]).fetchall()
     assert [(p, n > 0, with_balance) for p, n, with_balance, *_ in failed] == [
         ("eth_rpc_b", True, 0), ("mempool_space", True, 0), ("trongrid", True, 0)]
-    assert all(lo == hi == "no answer from the provider" for *_, lo, hi in failed)
+    # the reason names what the run recorded: the provider's failed datasets and their errors
+    assert all(lo.startswith("no answer from the provider (") and "failed: " in hi for *_, lo, hi in failed), failed
+    assert all("HTTP 50" in hi for p, *_, lo, hi in failed if p in ("eth_rpc_b", "trongrid")), failed
     zeros = con.execute("""
         SELECT count(*) FROM intermediate.int_address_balances_daily
         WHERE date = ? AND NOT has_data AND balance IS NOT NULL""", [DAY]).fetchone()[0]
@@ -89,7 +92,7 @@ def test_statuses_follow_what_answered(faulted_day):
     for entity in ("Ethereum Foundation", "Deribit", "BitMEX"):
         status, balance, _, sources = rows[(entity, "ethereum", "ETH")]
         assert status == "single_source" and balance > 0 and sources == "eth_rpc_a"
-    # Tron's only provider down: no balance at all, and it says so
+    # both Tron providers down: no balance at all, and it says so
     for asset in ("TRX", "USDT"):
         status, balance, with_data, sources = rows[("BitMEX", "tron", asset)]
         assert (status, balance, with_data, sources) == ("unverified", None, 0, None)

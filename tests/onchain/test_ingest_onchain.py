@@ -39,7 +39,7 @@ def test_one_day_of_every_provider_lands_and_loads(chain_sources, data_dir):
     manifests = {s: ingest_source(s, DAY) for s in ONCHAIN}
     assert all(v["status"] == "ok" for m in manifests.values() for v in m["datasets"].values())
     stats = {k: v for k, v in load(DAY, list(ONCHAIN)).items() if not k.endswith("._streams")}
-    assert len(stats) == 7 and all(v["quarantined"] == 0 for v in stats.values()), stats
+    assert len(stats) == 10 and all(v["quarantined"] == 0 for v in stats.values()), stats
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         for provider in ("mempool_space", "blockstream"):
             n = con.execute(f"SELECT count(DISTINCT address) FROM raw.{provider}__address_stats").fetchone()[0]
@@ -47,6 +47,10 @@ def test_one_day_of_every_provider_lands_and_loads(chain_sources, data_dir):
         balances = con.execute(
             "SELECT count(*) FROM raw.eth_rpc_a__rpc_calls WHERE call_id LIKE 'balance:%'").fetchone()
         assert balances == (30,)  # Ethereum Foundation 2, BitMEX 2, Deribit 26
+        # the full node: one head block, and each of BitMEX's 2 Tron addresses read for TRX and for USDT
+        node = [con.execute(f"SELECT count(*) FROM raw.tron_fullnode__{d}").fetchone()[0]
+                for d in ("now_block", "accounts", "trc20_balances")]
+        assert node == [1, 2, 2]
     # the throughput is measured and kept in the run manifest
     notes = manifests["mempool_space"]["datasets"]["address_stats"]["notes"]["addresses"]
     assert notes["items"] == 13 and notes["requests"] == 13 and notes["requests_per_second"] > 0
@@ -128,3 +132,78 @@ def test_per_item_rpc_errors_fail_the_dataset_and_quarantine(chain_sb, chain_sou
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         reason = con.execute("SELECT reason FROM raw.quarantine WHERE source = 'eth_rpc_a'").fetchone()[0]
     assert "missing field result" in reason
+
+
+@pytest.mark.parametrize("message", [
+    "missing trie node 4c8a3f03 (path ) <nil>",  # geth, hash scheme
+    "state 0x9d1c is not available",  # geth, path scheme
+    "historical state 9d1c is not available",  # geth, path scheme with state history
+    "No state available for block 0x3f9e0202",  # Nethermind
+    "old data not available due to pruning",  # Erigon
+    "state at block #21000000 is pruned",  # Reth
+])
+def test_pruned_state_answers_are_told_from_other_errors(message):
+    from ingest.onchain.eth_rpc import pruned_state
+
+    assert pruned_state({"code": -32000, "message": message})
+
+
+@pytest.mark.parametrize("message", ["the method eth_getBalance does not exist/is not available",
+                                     "header not found", "invalid argument 0: hex string has length 4"])
+def test_other_rpc_errors_are_not_taken_for_pruned_state(message):
+    from ingest.onchain.eth_rpc import pruned_state
+
+    assert not pruned_state({"code": -32000, "message": message})
+
+
+def test_a_pruned_endpoint_fails_the_day_naming_why(chain_sb, chain_sources, data_dir):
+    from dwh.pipeline import load
+
+    chain_sb._control("POST", "/_sandbox/chains", {"eth_rpc_b": {"state_window": 128}})
+    try:
+        manifest = ingest_source("eth_rpc_b", DAY, raise_on_failure=False)
+        archive = ingest_source("eth_rpc_a", DAY, raise_on_failure=False)
+    finally:
+        chain_sb._control("DELETE", "/_sandbox/chains")
+    error = manifest["datasets"]["rpc_calls"]["error"]
+    assert manifest["datasets"]["rpc_calls"]["status"] == "failed"
+    assert "not an archive node" in error and "missing trie node" in error and "batch of 30" in error
+    assert archive["datasets"]["rpc_calls"]["status"] == "ok"
+    stats = load(DAY, ["eth_rpc_b"])["eth_rpc_b.rpc_calls"]
+    assert stats["quarantined"] == 30 and stats["loaded"] > 0  # the refusals aside; the block search loaded
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.eth_rpc_b__rpc_calls WHERE call_id LIKE 'balance:%'"
+                           ).fetchone() == (0,)
+
+
+def test_the_full_node_lands_a_never_activated_address_as_an_empty_account(chain_sb, chain_sources, data_dir,
+                                                                           monkeypatch):
+    from dwh.pipeline import load
+
+    never, known = "TLCuBEirVzB6V4menLZKw1jfBTFMZbuKq7", next(a for a in addresses_for(get_source("trongrid")))
+    registry = data_dir / "registry.csv"
+    registry.write_text("entity,category,chain,address,citation,added_on\n"
+                        f"X,other,tron,{never},test,2026-11-28\nX,other,tron,{known},test,2026-11-28\n")
+    sources = data_dir / "one_source.yml"
+    sources.write_text(f"""sources:
+  tron_fullnode:
+    kind: onchain
+    chain: tron
+    base_url: {chain_sb.url}/tron_fullnode
+    registry: {registry}
+    rate_limit: {{requests_per_second: 50}}
+""")
+    monkeypatch.setenv("DWH_SOURCES", str(sources))
+    manifest = ingest_source("tron_fullnode", DAY)
+    assert {d: v["status"] for d, v in manifest["datasets"].items()} == {
+        "now_block": "ok", "accounts": "ok", "trc20_balances": "ok"}
+    bodies = {json.loads(e["body"]).get("address", never) for e in landed(data_dir, "tron_fullnode", "accounts")}
+    assert bodies == {never, known}
+    stats = load(DAY, ["tron_fullnode"])
+    assert [stats[f"tron_fullnode.{d}"]["quarantined"] for d in ("now_block", "accounts", "trc20_balances")] == [0] * 3
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        rows = dict(con.execute("SELECT address, (account_address, balance_sun) FROM raw.tron_fullnode__accounts"
+                                ).fetchall())
+        usdt = dict(con.execute("SELECT address, balance_hex FROM raw.tron_fullnode__trc20_balances").fetchall())
+    assert rows[never] == (None, None) and rows[known][0] == known and rows[known][1] > 0
+    assert int(usdt[never], 16) == 0 and int(usdt[known], 16) > 0

@@ -130,3 +130,52 @@ def test_providers_share_the_fault_and_limit_machinery(http, chain_sb):
     chain_sb.add_fault("eth_rpc_b", "http_500", count=1)
     failed = http.post("/eth_rpc_b/", json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber"})
     assert failed.status_code == 500 and failed.json()["error"]["code"] == -32603
+
+
+def test_tron_full_node_serves_the_same_world_in_its_own_format(http):
+    address = next(a for e, c, a in world.registry() if c == "tron")
+    grid = http.get(f"/trongrid/v1/accounts/{address}").json()["data"][0]
+    account = http.post("/tron_fullnode/wallet/getaccount", json={"address": address, "visible": True}).json()
+    assert account["address"] == address and account["balance"] == grid["balance"]  # base58 when visible
+    head = http.post("/tron_fullnode/wallet/getnowblock", json={}).json()["block_header"]["raw_data"]
+    assert head["timestamp"] <= NOW_MS < head["timestamp"] + 3_000 and head["number"] > 0
+    from ingest.onchain.tron_fullnode import balance_of_request  # the request the ingest sends
+
+    call = http.post("/tron_fullnode/wallet/triggerconstantcontract", json=balance_of_request(address)).json()
+    assert call["result"] == {"result": True} and call["transaction"]["raw_data"]["timestamp"] == NOW_MS
+    assert int(call["constant_result"][0], 16) == int(grid["trc20"][0][world.USDT_TRC20])
+    # an address never activated: `{}` from getaccount, a zero from the token contract
+    never = "TLCuBEirVzB6V4menLZKw1jfBTFMZbuKq7"
+    assert http.post("/tron_fullnode/wallet/getaccount", json={"address": never, "visible": True}).json() == {}
+    zero = http.post("/tron_fullnode/wallet/triggerconstantcontract", json=balance_of_request(never)).json()
+    assert int(zero["constant_result"][0], 16) == 0
+    # what java-tron's servlets answer to a body they cannot use: 200 with an Error member
+    bad = http.post("/tron_fullnode/wallet/getaccount", json={"address": address[:-1] + "x", "visible": True})
+    assert bad.status_code == 200 and "Invalid address" in bad.json()["Error"]
+
+
+def test_an_ethereum_endpoint_can_be_a_pruned_node(http, chain_sb):
+    head_call = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber"}
+    head = int(http.post("/eth_rpc_b/", json=head_call).json()["result"], 16)
+
+    def balance(endpoint: str, number: int) -> dict:
+        return http.post(f"/{endpoint}/", json={"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance",
+                                                "params": [EF[0], hex(number)]}).json()
+
+    assert "result" in balance("eth_rpc_b", head - 200)  # an archive node by default
+    try:
+        assert http.post("/_sandbox/chains", json={"eth_rpc_b": {"state_window": 128}}).json()["eth_rpc_b"] == {
+            "state_window": 128}
+        old = balance("eth_rpc_b", head - 200)
+        assert old["error"]["code"] == -32000 and old["error"]["message"].startswith("missing trie node ")
+        assert "result" in balance("eth_rpc_b", head - 100)  # inside the window
+        assert "result" in balance("eth_rpc_a", head - 200)  # the other endpoint keeps its history
+        block = http.post("/eth_rpc_b/", json={"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber",
+                                               "params": [hex(head - 200), False]}).json()
+        assert block["result"]["number"] == hex(head - 200)  # headers stay readable
+        for wrong in ({"nobody": {"state_window": 1}}, {"eth_rpc_a": {"state_window": 0}},
+                      {"eth_rpc_a": {"window": 5}}):
+            assert http.post("/_sandbox/chains", json=wrong).status_code == 400
+    finally:
+        assert http.delete("/_sandbox/chains").json()["eth_rpc_b"] == {"state_window": None}
+    assert "result" in balance("eth_rpc_b", head - 200)

@@ -1,4 +1,4 @@
-"""Fixtures for the sandbox's own tests: an in-process server and the shared API samples."""
+"""Fixtures for the sandbox's own tests: an in-process server and the vendored API samples."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +29,6 @@ def client(sb):
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    if not SAMPLES_DIR.is_dir():
-        pytest.skip(f"API samples not available at {SAMPLES_DIR}")
+    assert SAMPLES_DIR.is_dir(), f"vendored fixtures missing at {SAMPLES_DIR}"
     return SAMPLES_DIR
 

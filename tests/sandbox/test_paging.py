@@ -96,7 +96,8 @@ def test_hyperliquid_pages_by_last_time_plus_one(client):
 def test_deribit_range_is_hourly(client):
     rows = client.get("/deribit/api/v2/public/get_funding_rate_history", params={
         "instrument_name": "ETH-PERPETUAL", "start_timestamp": START, "end_timestamp": END}).json()["result"]
-    _once([r["timestamp"] for r in rows], _expect("deribit", "ETH"))
+    # start_timestamp is exclusive (the docs' example: start 00:00, end 04:00 answers 01:00 .. 04:00)
+    _once([r["timestamp"] for r in rows], funding_times("deribit", "ETH", START + 1, END))
 
 
 CLOCK = dt.datetime(2026, 11, 20, 13, 30, tzinfo=dt.timezone.utc)

@@ -118,12 +118,14 @@ def test_binance_funding_rate_documented_shape(client):
 
 
 def test_deribit_funding_and_instruments(client, samples):
+    # start exclusive, end inclusive, records stamped at the end of their hour (the docs' example):
+    # the day's 24 hours are the records of DAY 01:00 .. DAY+1 00:00
     r = client.get("/deribit/api/v2/public/get_funding_rate_history", params={
-        "instrument_name": "BTC-PERPETUAL", "start_timestamp": DAY_START, "end_timestamp": DAY_END - 1})
+        "instrument_name": "BTC-PERPETUAL", "start_timestamp": DAY_START, "end_timestamp": DAY_END})
     body = r.json()
     assert r.status_code == 200
     assert {"jsonrpc", "result", "usIn", "usOut", "usDiff", "testnet"} == set(body)
-    assert len(body["result"]) == 24
+    assert [r["timestamp"] for r in body["result"]] == list(range(DAY_START + 3_600_000, DAY_END + 1, 3_600_000))
     documented = {"timestamp": 1, "index_price": 1.0, "prev_index_price": 1.0, "interest_8h": 1.0, "interest_1h": 1.0}
     for row in body["result"]:
         assert_like(row, documented, exact=True, where="funding row")

@@ -50,7 +50,7 @@ def test_sigterm_flushes_and_closes_every_file(sandbox, sandbox_sources, data_di
         proc.kill()
         sandbox._call("DELETE", "/_sandbox/ws/replay")
     assert proc.returncode == 0, out
-    received = int(re.search(r"'binance': \{'connections': 1, 'messages': (\d+)\}", out).group(1))
+    received = int(re.search(r"'binance': \{'connections': 1, 'messages': (\d+), 'alarms': 0\}", out).group(1))
     assert received >= 6
     assert not _partials(data_dir)
     assert len(landed(data_dir, "binance")) + len(landed(data_dir, "binance", "ws_control")) == received

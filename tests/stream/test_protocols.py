@@ -50,5 +50,38 @@ def test_subscriptions_follow_the_configured_assets():
     src = SourceConfig("bybit", True, "venue", "http://x", ("BTC", "ETH"), 1.0, ws_url="ws://x")
     [msg] = P.PROTOCOLS["bybit"].subscribe(src)
     assert json.loads(msg)["args"] == ["allLiquidation.BTCUSDT", "allLiquidation.ETHUSDT"]
+    # Binance: the all-market stream (never quiet for long); the kept symbols are picked when classifying
     [msg] = P.PROTOCOLS["binance"].subscribe(src)
-    assert json.loads(msg) == {"method": "SUBSCRIBE", "params": ["btcusdt@forceOrder", "ethusdt@forceOrder"], "id": 1}
+    assert json.loads(msg) == {"method": "SUBSCRIBE", "params": ["!forceOrder@arr"], "id": 1}
+
+
+def _source(name, **extra):
+    from ingest.config import SourceConfig
+
+    return SourceConfig(name, True, "venue", "http://x", ("BTC", "ETH"), 1.0, ws_url="ws://x", extra=extra)
+
+
+def test_binance_keeps_its_symbols_and_lands_the_rest_of_the_market_aside():
+    classify = P.PROTOCOLS["binance"].classify_for(_source("binance"))
+    event = {"e": "forceOrder", "E": 1, "o": {"s": "BTCUSDT", "S": "SELL"}}
+    assert classify(event) == P.DATA
+    # the combined-stream form (/market/stream?streams=...) is the same event in an envelope
+    assert classify({"stream": "!forceOrder@arr", "data": event}) == P.DATA
+    for other in ("SOLUSDT", "BTCUSDC", "BTCUSDT_261225", "BTCDOMUSDT"):
+        msg = {"e": "forceOrder", "E": 1, "o": {"s": other}}
+        assert classify(msg) == P.OTHER and P.dataset_for(classify(msg)) == P.CONTROL_DATASET
+        assert classify({"stream": "!forceOrder@arr", "data": msg}) == P.OTHER
+    assert P.OTHER in P.TRAFFIC and P.ACK not in P.TRAFFIC and P.CONTROL not in P.TRAFFIC
+    assert classify({"result": None, "id": 1}) == P.ACK
+
+
+def test_silence_alarm_per_source_with_the_venue_default():
+    binance = P.PROTOCOLS["binance"]
+    assert binance.silence_for(_source("binance")) == binance.silence_alarm > 0
+    assert binance.silence_for(_source("binance", ws_silence_alarm_seconds=30)) == 30.0
+    assert binance.silence_for(_source("binance", ws_silence_alarm_seconds=0)) is None
+    assert binance.silence_for(_source("binance", ws_silence_alarm_seconds=None)) is None
+    assert P.PROTOCOLS["bitmex"].silence_for(_source("bitmex")) is None  # quiet hours are normal there
+    for bad in ("10m", -5, True):
+        with pytest.raises(ValueError, match="ws_silence_alarm_seconds"):
+            binance.silence_for(_source("binance", ws_silence_alarm_seconds=bad))

@@ -1,4 +1,4 @@
-"""Real-format websocket messages (../shared/api-samples) through the collector's routing, the loader
+"""Real-format websocket messages (vendored in tests/fixtures) through the collector's routing, the loader
 and the staging views: sides, sizes and notionals come out as each venue's rules say."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ingest.load import load_day
 from ingest.stream import protocols as P
 from ingest.stream.writer import HourlyWriter
 from ingest.venues import datasets_for
-from tests.conftest import PROJECT, SAMPLES
+from tests.conftest import FIXTURES, PROJECT
 
 DAY = dt.date(2026, 11, 26)
 T0 = dt.datetime.combine(DAY, dt.time(9), tzinfo=dt.timezone.utc).timestamp()
@@ -24,16 +24,16 @@ WS_MODELS = [f"stg_{v}__liquidations_ws" for v in VENUES] + ["stg_stream__hours"
 
 
 def _samples() -> dict[str, list[dict]]:
-    tardis = SAMPLES / "tardis-node" / "liquidation_raw_ws_samples.json"
-    nautilus = SAMPLES / "nautilus_trader"
-    if not tardis.exists():
-        pytest.skip(f"API samples not available at {SAMPLES}")
+    tardis = FIXTURES / "tardis-node" / "liquidation_raw_ws_samples.json"
+    nautilus = FIXTURES / "nautilus_trader"
     by_venue: dict[str, list[dict]] = {v: [] for v in VENUES}
     for s in json.loads(tardis.read_text())["samples"]:
         name, msg = s["exchange"], s["message"]
         if name.startswith("binance"):
-            # the sample is the combined-stream form; /ws (what the collector subscribes on) sends `data` itself
-            by_venue["binance"].append(msg["data"])
+            # the combined-stream form (/market/stream?streams=...), landed unchanged: it must load like the
+            # raw event of /market/ws (the nautilus sample below), not end in the quarantine
+            assert set(msg) == {"stream", "data"}
+            by_venue["binance"].append(msg)
         elif "allLiquidation" in name:
             by_venue["bybit"].append(msg)
         elif name.startswith("okex"):
@@ -43,6 +43,10 @@ def _samples() -> dict[str, list[dict]]:
     by_venue["binance"].append(json.loads((nautilus / "binance__futures_market_data_json_liquidation_stream.json").read_text()))
     by_venue["deribit"].append(json.loads((nautilus / "deribit__ws_trades.json").read_text()))
     return by_venue
+
+
+def _event(msg: dict) -> dict:
+    return msg["data"] if "stream" in msg else msg
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +79,10 @@ def test_samples_load_without_quarantine_and_control_stays_out(landed):
     assert list((root / "landing/source=bitmex/dataset=ws_control").rglob("*.ndjson.gz"))
     assert con.execute("select count(*) from raw.deribit__liquidations_ws").fetchone()[0] == 4  # 2 forced + 2 plain
     assert sorted(con.execute("select side, filled_qty from raw.binance__liquidations_ws").fetchall()) \
-        == sorted((o["o"]["S"], float(o["o"]["z"])) for o in samples["binance"])
+        == sorted((o["o"]["S"], float(o["o"]["z"])) for o in map(_event, samples["binance"]))
+    # the wrapped one kept its order as the record, like the raw form
+    assert con.execute("select count(*) from raw.binance__liquidations_ws where _record->>'$.s' = 'BTCUSDT'"
+                       ).fetchone()[0] == 2
     con.close()
 
 
@@ -95,7 +102,7 @@ def test_staging_views_on_the_samples(landed, request):
         return con.execute(f"select symbol, asset, side, price, quantity, notional_usd, liquidated_at, channel "
                            f"from staging.stg_{venue}__liquidations_ws order by liquidated_at, liquidation_id").fetchall()
 
-    binance = {o["o"]["S"]: o["o"] for o in samples["binance"]}
+    binance = {o["o"]["S"]: o["o"] for o in map(_event, samples["binance"])}
     got = {r[2]: r for r in rows("binance")}
     for order_side, position in (("SELL", "long"), ("BUY", "short")):
         o = binance[order_side]

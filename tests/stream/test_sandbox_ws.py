@@ -41,14 +41,27 @@ def _ws(sb, path):
 
 
 def test_binance_stream_in_the_path_and_combined_form(sb):
-    [raw] = _talk(_ws(sb, "/binance/ws/btcusdt@forceOrder"), [], 1)
+    [raw] = _talk(_ws(sb, "/binance/market/ws/btcusdt@forceOrder"), [], 1)
     event = json.loads(raw)
     assert event["e"] == "forceOrder" and event["o"]["s"] == "BTCUSDT" and event["o"]["X"] == "FILLED"
-    [wrapped] = _talk(_ws(sb, "/binance/stream?streams=ethusdt@forceOrder"), [], 1)
+    [wrapped] = _talk(_ws(sb, "/binance/market/stream?streams=ethusdt@forceOrder"), [], 1)
     doc = json.loads(wrapped)
     assert doc["stream"] == "ethusdt@forceOrder" and doc["data"]["o"]["s"] == "ETHUSDT"
-    [err] = _talk(_ws(sb, "/binance/ws"), [{"method": "SUBSCRIBE", "params": ["nope@x"], "id": 7}], 1)
+    ack, pushed = _talk(_ws(sb, "/binance/market/ws"), [{"method": "SUBSCRIBE", "params": ["!forceOrder@arr"], "id": 1}], 2)
+    assert json.loads(ack) == {"result": None, "id": 1} and json.loads(pushed)["e"] == "forceOrder"
+    [err] = _talk(_ws(sb, "/binance/market/ws"), [{"method": "SUBSCRIBE", "params": ["nope@x"], "id": 7}], 1)
     assert json.loads(err)["error"]["code"] == 2 and json.loads(err)["id"] == 7
+
+
+def test_binance_unrouted_legacy_paths_take_the_subscription_and_push_no_liquidation(sb):
+    """Since the routing change (legacy URLs retired 2026-04-23) liquidations are /market streams only."""
+    # the squeeze replay pushes a liquidation within a second or two on the routed path (test above);
+    # the legacy paths stay open and quiet for as long as the test listens
+    msgs = _talk(_ws(sb, "/binance/ws"), [{"method": "SUBSCRIBE", "params": ["!forceOrder@arr"], "id": 1}], 2,
+                 timeout=4.0)
+    assert [json.loads(m) for m in msgs] == [{"result": None, "id": 1}]
+    for path in ("/binance/ws/btcusdt@forceOrder", "/binance/stream?streams=!forceOrder@arr/btcusdt@forceOrder"):
+        assert _talk(_ws(sb, path), [], 1, timeout=3.0) == [], path
 
 
 def test_bybit_acks_pings_and_refuses_unknown_topics(sb):

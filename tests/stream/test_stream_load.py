@@ -77,13 +77,31 @@ def test_a_quiet_hour_is_an_empty_file_not_a_missing_one(tmp_path):
 
 def test_a_message_without_records_is_quarantined_with_its_reason(tmp_path):
     w = HourlyWriter(tmp_path, "binance", "run-d", "ws://x")
-    combined = {"stream": "btcusdt@forceOrder", "data": {"e": "forceOrder", "o": {"s": "BTCUSDT"}}}
-    w.write("liquidations_ws", T0, json.dumps(combined))  # the combined form is not what /ws sends
+    # neither the raw event (`o` at the top) nor the combined form (`o` inside `data`)
+    w.write("liquidations_ws", T0, json.dumps({"stream": "btcusdt@forceOrder", "data": {"e": "forceOrder"}}))
+    w.write("liquidations_ws", T0 + 1, json.dumps({"e": "forceOrder", "E": 1}))
     w.close()
     con = duckdb.connect()
     load_day(con, tmp_path, DAY, {"binance": [d for d in datasets_for("binance") if d.fetch is None]})
-    [(reason,)] = con.execute("select reason from raw.quarantine where source = 'binance'").fetchall()
-    assert reason.startswith("no records at $.o")
+    reasons = [r for (r,) in con.execute("select reason from raw.quarantine where source = 'binance'").fetchall()]
+    assert len(reasons) == 2 and all(r.startswith("no records at $.o") for r in reasons)
+
+
+def test_the_combined_stream_form_loads_like_the_raw_event(tmp_path):
+    """/market/stream?streams=... wraps each event as {"stream", "data"}: same rows, same keys, no quarantine."""
+    order = {"s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": "0.014", "p": "9910", "ap": "9910",
+             "X": "FILLED", "l": "0.014", "z": "0.014", "T": 1568014460893}
+    w = HourlyWriter(tmp_path, "binance", "run-e", "ws://x")
+    w.write("liquidations_ws", T0, json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": order}}))
+    w.write("liquidations_ws", T0 + 1, json.dumps({"e": "forceOrder", "E": 1, "o": order}))  # the same order, raw
+    w.write("liquidations_ws", T0 + 2, json.dumps({"stream": "ethusdt@forceOrder", "data": {
+        "e": "forceOrder", "o": {**order, "s": "ETHUSDT", "S": "BUY"}}}))
+    w.close()
+    con = duckdb.connect()
+    out = load_day(con, tmp_path, DAY, {"binance": [d for d in datasets_for("binance") if d.fetch is None]})
+    assert out["binance.liquidations_ws"]["quarantined"] == 0
+    assert con.execute("select symbol, side, filled_qty, avg_price from raw.binance__liquidations_ws "
+                       "order by symbol").fetchall() == [("BTCUSDT", "SELL", 0.014, 9910.0), ("ETHUSDT", "BUY", 0.014, 9910.0)]
 
 
 def test_a_source_never_streamed_has_no_hours_to_miss(tmp_path):

@@ -1,5 +1,6 @@
-"""The daily brief from a small hand-made warehouse: every figure with its label and reason, sentences that
-follow the data, an HTML page with inline charts and nothing fetched from elsewhere."""
+"""The daily brief from a small hand-made warehouse: every figure with its label, its reasons as numbered
+caveats listed once, sentences that follow the data, an HTML page with inline charts and nothing fetched
+from elsewhere."""
 from __future__ import annotations
 
 import datetime as dt
@@ -90,32 +91,57 @@ def test_writes_markdown_and_html(warehouse):
 def test_long_ratio_is_set_against_its_30_day_average_with_labels(warehouse):
     text = write_brief(DAY).read_text()
     assert ("Longs were 97.1% (verified by 3 sources: warehouse, coinalyze, coinglass) of it, against a 30-day "
-            "average of 30.2% (disputed: coinglass differs by 4.10% (tolerance 3.00%)): 66.9 percentage points above it."
-            ) in text
+            "average of 30.2% (disputed [1]): 66.9 percentage points above it.") in text
+    assert "[1] coinglass differs by 4.10% (tolerance 3.00%). Disputed: Long share, mean of the 30 days before (ALL)." in text
     assert "$1.52B (verified by 3 sources: warehouse, coinalyze, coinglass)" in text
 
 
 def test_every_figure_is_printed_with_its_label(warehouse):
     text = write_brief(DAY).read_text()
     expected = {
-        "Open interest | BTC | $22.10B | 5/6 | unverified: coverage 5/6, missing: okx",
-        "Open interest, change over 24 h | BTC | -9.8% | 5/6 | unverified: coverage 5/6, missing: okx",
-        "Next expiry, open interest | BTC | 91,000 BTC | 4/4 | single source: no independent source covers",
-        "Next expiry, max pain | BTC | $91,000 | 4/4 | single source:",
+        "Open interest | BTC | $22.10B | 5/6 | unverified [2] |",
+        "Open interest, change over 24 h | BTC | -9.8% | 5/6 | unverified [2] |",
+        "Next expiry, open interest | BTC | 91,000 BTC | 4/4 | single source [3] |",
+        "Next expiry, max pain | BTC | $91,000 | 4/4 | single source [3] |",
         "Funding, annualized, weighted by open interest | BTC | 39.8% | 5/5 | verified by 3 sources",
-        "Long share, mean of the 30 days before | ALL | 30.2% | 5/5 | disputed: coinglass differs",
+        "Long share, mean of the 30 days before | ALL | 30.2% | 5/5 | disputed [1] |",
+        "Tron/HTX BTC reserve | 27,733 BTC | 91.8300 BTC | n/a | $2.50B | disputed [4] |",
     }
     for row in expected:
         assert row in text, row
-    assert "Tron/HTX BTC reserve (BTC) balance is disputed: 1 of 2 addresses disputed." in text
+    assert "[4] 1 of 2 addresses disputed. Disputed: Tron/HTX BTC reserve (BTC)." in text
 
 
 def test_caveats_name_the_failed_checks_and_stale_sources(warehouse):
     caveats = write_brief(DAY).read_text().split("## Caveats", 1)[1]
-    assert "Open interest (BTC) is unverified: coverage 5/6, missing: okx." in caveats
+    assert ("[2] coverage 5/6, missing: okx. Unverified: Open interest (BTC); Open interest, change over 24 h (BTC)."
+            in caveats)
     assert "1 of 2 checks passed or were skipped for 2026-11-26; 1 failed." in caveats
     assert "marts.open_interest_daily" in caveats
-    assert "raw.okx__open_interest_hist last loaded 40.5 h before the check" in caveats
+    assert "raw.okx__open_interest_hist's newest data 40.5 h before the run's reference time" in caveats
+
+
+def test_one_caveat_per_cause_listed_once_and_pointed_to(warehouse):
+    """A cause shared by many figures (an outage behind nine rows) is one numbered caveat; a reason made of
+    several causes points to each; the figure rows carry the numbers, not the words."""
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
+    outage = "coverage 4/5, missing: bitmex"
+    stale = "stale input: raw.bitmex__funding_rates (49.5 h old)"
+    con.execute("DELETE FROM marts.headline_figures WHERE date = ?", [DAY])
+    rows = [fig(name, asset, 1.0, "usd", "unverified", f"{outage}; {stale}" if name.startswith("funding") else outage,
+                label=f"{name} label", coverage="4/5")
+            for name in ("liquidations_total_usd", "open_interest_usd", "funding_annualized_oi_weighted")
+            for asset in ("BTC", "ETH", "ALL")]
+    con.executemany(f"INSERT INTO marts.headline_figures VALUES ({', '.join('?' * 17)})", rows)
+    con.close()
+    text = write_brief(DAY).read_text()
+    assert text.count(outage) == 1, text
+    assert text.count(stale) == 1, text
+    caveats = text.split("## Caveats", 1)[1]
+    assert caveats.count("[1] " + outage + ". Unverified: ") == 1
+    assert "[2] " + stale + ". Unverified: funding_annualized_oi_weighted label (BTC);" in caveats
+    assert "| liquidations_total_usd label | ETH | $1.00 | 4/5 | unverified [1] |" in text
+    assert "| funding_annualized_oi_weighted label | ALL | $1.00 | 4/5 | unverified [1, 2] |" in text
 
 
 def test_sentences_follow_the_data(warehouse):
@@ -132,5 +158,6 @@ def test_html_has_inline_charts_and_no_external_resources(warehouse):
     assert page.count("<svg") >= 4  # long share vs average, funding by venue, expiry calendar, holdings
     assert "<script" not in page.lower()
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page)
-    assert '<span class="disputed">disputed: coinglass differs' in page
+    assert '<span class="disputed">disputed [1]</span>' in page
+    assert '<td class="unverified">unverified [2]</td>' in page
     assert "Long share of liquidations (BTC + ETH) and its 30-day average" in page

@@ -27,8 +27,10 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def tasks(tmp_path_factory):
-    if not MANIFEST.exists() or "model.crypto_dwh.headline_figures" not in json.loads(MANIFEST.read_text())["nodes"]:
-        pytest.skip("the dbt manifest predates the verification models: run `make manifest`")
+    # `make test` writes the manifest first (target `manifest`): a missing or stale one is a failure
+    assert MANIFEST.exists(), f"{MANIFEST} missing: run `make manifest`"
+    assert "model.crypto_dwh.headline_figures" in json.loads(MANIFEST.read_text())["nodes"], \
+        "the dbt manifest predates the verification models: run `make manifest`"
     home = tmp_path_factory.mktemp("airflow")
     env = dict(os.environ, AIRFLOW_HOME=str(home), AIRFLOW__CORE__LOAD_EXAMPLES="False",
                AIRFLOW__CORE__UNIT_TEST_MODE="True", DWH_SOURCES=str(PROJECT / "config" / "sandbox.yml"))

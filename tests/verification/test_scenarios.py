@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
@@ -131,5 +132,10 @@ def test_data_quality_results_hold_one_row_per_expectation_per_run(warehouse):
 
 def test_the_brief_labels_the_disputed_and_unverified_figures(warehouse):
     text = warehouse["brief"].read_text()
-    assert "(disputed: coinglass differs by" in text
-    assert "## Caveats" in text and "is disputed: coinglass differs by" in text.split("## Caveats", 1)[1]
+    marks = re.findall(r"\(disputed \[(\d+)\]\)", text)
+    assert marks, text
+    caveats = text.split("## Caveats", 1)[1]
+    # the disputed figures point to one numbered caveat naming the diverging reference and its figures
+    cause = next(line for line in caveats.splitlines() if line.startswith(f"[{marks[0]}] "))
+    assert "coinglass differs by" in cause and "Disputed: " in cause
+    assert text.count(cause.split(". Disputed: ")[0]) == 1, "a cause is listed once"

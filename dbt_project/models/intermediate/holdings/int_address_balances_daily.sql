@@ -90,16 +90,37 @@ eth_observed as (
     qualify row_number() over (partition by o.provider, o.address, o.fetch_date order by o.run_id desc) = 1
 ),
 
--- TronGrid only tells the present: an observation stands for the close only when it is near it.
+-- Both Tron providers tell only the present: an observation stands for the close only when it is near it.
+-- TronGrid's answer carries its time (meta.at) and both assets; the full node's TRX answer is dated by the
+-- head block the same run read first, its USDT answer by the node's clock in the call.
+tron_answers as (
+    select o.provider, o.address, o.fetch_date, o.run_id, a.asset,
+           case a.asset when 'TRX' then o.trx_balance else o.usdt_balance end as balance,
+           o.observed_at, o.success, o.account_exists, true as account_answered
+    from {{ ref('stg_trongrid__accounts') }} o
+    cross join (values ('TRX'), ('USDT')) as a (asset)
+    union all
+    select o.provider, o.address, o.fetch_date, o.run_id, 'TRX', o.trx_balance,
+           b.block_time, true, o.account_exists, true
+    from {{ ref('stg_tron_fullnode__accounts') }} o
+    left join {{ ref('stg_tron_fullnode__now_block') }} b on b.fetch_date = o.fetch_date and b.run_id = o.run_id
+    union all
+    -- balanceOf answers for any address, activated or not: there is no "never activated" answer to judge
+    select provider, address, fetch_date, run_id, 'USDT', usdt_balance,
+           observed_at, coalesce(call_ok and usdt_balance is not null, false), true, false
+    from {{ ref('stg_tron_fullnode__trc20_balances') }}
+),
+
 tron_observed as (
     select
-        o.fetch_date as date, 'tron' as chain, a.asset, o.address, o.provider, o.run_id,
-        case a.asset when 'TRX' then o.trx_balance else o.usdt_balance end as balance,
+        o.fetch_date as date, 'tron' as chain, o.asset, o.address, o.provider, o.run_id,
+        o.balance,
         case
             when not o.success then 'provider reported failure'
-            -- a Tron account is never deleted: `data: []` after it was seen is a lost answer, not a zero
+            -- a Tron account is never deleted: "never activated" after it was seen is a lost answer, not a zero
             when not o.account_exists and o.seen_before
                 then 'answered as never activated, but the account was seen on an earlier day'
+            when o.observed_at is null then 'no observation time in the run'
             when abs(date_diff('second', o.observed_at, {{ close }}))
                  > {{ var('onchain_snapshot_max_age_hours') }} * 3600
                 then 'observed ' || o.observed_at || ', too far from the close'
@@ -108,13 +129,12 @@ tron_observed as (
         cast(null as bigint) as block_number,
         cast(null as boolean) as flows_covered
     from (
-        select *, coalesce(max(account_exists::int) over (
+        select *, coalesce(max((account_exists and account_answered)::int) over (
                       partition by provider, address order by fetch_date
                       range between unbounded preceding and interval 1 day preceding), 0) = 1 as seen_before
-        from {{ ref('stg_trongrid__accounts') }}
+        from tron_answers
     ) o
-    cross join (values ('TRX'), ('USDT')) as a (asset)
-    qualify row_number() over (partition by o.provider, o.address, o.fetch_date, a.asset order by o.run_id desc) = 1
+    qualify row_number() over (partition by o.provider, o.address, o.fetch_date, o.asset order by o.run_id desc) = 1
 ),
 
 observed as (
@@ -157,6 +177,17 @@ asked as (
     select date, chain, provider from observed
 ),
 
+-- why a provider gave nothing on a day: its failed datasets' errors, as the run recorded them (a pruned
+-- Ethereum node, an outage), so a missing balance names its cause
+failures as (
+    select r.source as provider, r.date,
+           string_agg(r.dataset || ' failed: ' || left(coalesce(r.error, 'no error recorded'), 300), '; '
+                      order by r.dataset) as failure
+    from {{ ref('stg_ingest__runs') }} r join providers p on p.provider = r.source
+    where r.status = 'failed'
+    group by all
+),
+
 grid as (
     select a.date, a.chain, ca.asset, t.address, a.provider
     from asked a
@@ -172,7 +203,8 @@ select
     g.provider,
     o.problem is null and o.address is not null as has_data,
     case when o.problem is null then o.balance end as balance,
-    case when o.address is null then 'no answer from the provider' else o.problem end as missing_reason,
+    case when o.address is null then 'no answer from the provider' || coalesce(' (' || f.failure || ')', '')
+         else o.problem end as missing_reason,
     o.as_of,
     o.block_number,
     o.run_id,
@@ -181,3 +213,4 @@ from grid g
 left join observed o
     on o.date = g.date and o.chain = g.chain and o.asset = g.asset and o.address = g.address
    and o.provider = g.provider
+left join failures f on f.provider = g.provider and f.date = g.date

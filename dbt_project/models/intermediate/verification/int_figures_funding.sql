@@ -110,7 +110,7 @@ coinalyze as (
 ),
 
 coinglass_assets as (
-    select date, asset, avg(rate_8h) * 3 * 365 as value, count(*) as hours
+    select date, asset, avg(rate_8h) * 3 * 365 as value, sum(candle_hours) as hours  -- 1h or 4h candles
     from {{ ref('stg_coinglass__funding_rates') }}
     group by all
 ),

@@ -26,6 +26,7 @@ venue_days as (
         e.exchange,
         coalesce(b.hours_covered, 0) >= 24 as reporting,
         coalesce(b.hours_covered, 0) as hours_covered,
+        coalesce(b.completeness = 'sampled_lower_bound', false) as sampled,
         b.long_usd,
         b.total_usd,
         cz.long_usd as cz_long_usd,
@@ -45,8 +46,8 @@ venue_days as (
 venue_days_all as (
     select * from venue_days
     union all
-    select date, 'ALL', exchange, bool_and(reporting), min(hours_covered), sum(long_usd), sum(total_usd),
-           sum(cz_long_usd), sum(cz_total_usd)
+    select date, 'ALL', exchange, bool_and(reporting), min(hours_covered), bool_or(sampled), sum(long_usd),
+           sum(total_usd), sum(cz_long_usd), sum(cz_total_usd)
     from venue_days
     group by date, exchange
 ),
@@ -58,9 +59,19 @@ coverage as (
         count(*) filter (where reporting) as reporting,
         count(*) as expected_count,
         string_agg(exchange || case when hours_covered > 0 then ' (' || hours_covered || '/24 h)' else '' end, ', '
-                   order by exchange) filter (where not reporting) as missing
+                   order by exchange) filter (where not reporting) as missing,
+        string_agg(exchange, ', ' order by exchange) filter (where reporting and sampled) as sampled
     from venue_days_all
     group by date, asset
+),
+
+-- venues counted from a sampled feed on any day of the baseline window
+window_sampled as (
+    select v.date, v.asset, string_agg(distinct p.exchange, ', ' order by p.exchange) as sampled
+    from (select distinct date, asset from venue_days_all) as v
+    join venue_days_all as p
+        on p.asset = v.asset and p.date between v.date - {{ days }} and v.date - 1 and p.reporting and p.sampled
+    group by v.date, v.asset
 ),
 
 warehouse as (
@@ -203,13 +214,22 @@ figures as (
                as expected_count,
            case when f.figure = 'long_liquidation_ratio_30d_avg' then wm.missing else c.missing end as missing,
            case when f.figure = 'long_liquidation_ratio_30d_avg' and w.long_ratio_30d_avg is null
-                then 'fewer than {{ days }} days of history before this day' end as note
+                then 'fewer than {{ days }} days of history before this day' end as note,
+           -- docs/verification.md "Sampled feeds": such a figure is a floor (or an estimate, for the shares)
+           case when f.figure = 'long_liquidation_ratio_30d_avg' and ws.sampled is not null
+                then 'the 30 days include venues counted from sampled feeds (' || ws.sampled || ')'
+                when f.figure = 'liquidations_total_usd' and c.sampled is not null
+                then 'a lower bound: ' || c.sampled || ' counted from a sampled feed, which shows only some liquidations'
+                when f.figure = 'long_liquidation_ratio' and c.sampled is not null
+                then 'estimated from a sample: ' || c.sampled || ' counted from a sampled feed, which shows only some liquidations'
+           end as sampled_note
     from warehouse_baseline as w
     cross join (values ('liquidations_total_usd'), ('long_liquidation_ratio'), ('long_liquidation_ratio_30d_avg'))
         as f(figure)
     left join coverage as c using (date, asset)
     left join window_coverage as wc using (date, asset)
     left join window_missing as wm using (date, asset)
+    left join window_sampled as ws using (date, asset)
 
     union all
 
@@ -224,7 +244,8 @@ figures as (
            r.covers, null, null, null,
            case when f.figure = 'long_liquidation_ratio_30d_avg' and r.long_ratio_30d_avg is null
                 then r.source || ' has fewer than {{ days }} days before this day'
-                else r.note end
+                else r.note end,
+           null
     from ref_baselines as r
     cross join (values ('liquidations_total_usd'), ('long_liquidation_ratio'), ('long_liquidation_ratio_30d_avg'))
         as f(figure)
@@ -242,5 +263,6 @@ select
     cast(reporting as integer) as reporting,
     cast(expected_count as integer) as expected_count,
     missing,
-    note
+    note,
+    sampled_note
 from figures

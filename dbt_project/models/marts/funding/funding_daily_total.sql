@@ -2,7 +2,7 @@
 -- annualized_rate); the weighted figure weights each venue by its perpetual open interest in USD at the
 -- day's close (open_interest_daily), over the venues that have both.
 with joined as (
-    select f.date, f.asset, f.exchange, f.annualized_rate, o.oi_usd
+    select f.date, f.asset, f.exchange, f.annualized_rate, o.oi_usd, f.exchanges_expected, f.is_complete_day
     from {{ ref('funding_daily') }} f
     left join {{ ref('open_interest_daily') }} o using (date, asset, exchange)
     where f.annualized_rate is not null
@@ -18,6 +18,9 @@ select
     count(*) as exchanges_reporting,
     count(*) filter (where oi_usd > 0) as exchanges_weighted,
     round(sum(oi_usd) filter (where oi_usd > 0), 2) as oi_usd_weighted,
-    string_agg(exchange, ',' order by exchange) as sources
+    string_agg(exchange, ',' order by exchange) as sources,
+    -- the venues D's ingest ran funding for (funding_daily); a day no run covered expects none and is not complete
+    max(exchanges_expected) as exchanges_expected,
+    bool_and(is_complete_day) as is_complete_day
 from joined
 group by date, asset

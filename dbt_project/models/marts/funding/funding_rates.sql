@@ -8,5 +8,6 @@ select
     funding_time,
     rate,
     interval_hours,
-    round(rate * 24 / interval_hours * 365, 12) as annualized_rate
+    round(rate * 24 / interval_hours * 365, 12) as annualized_rate,
+    funding_date
 from {{ ref('int_funding_rates_unioned') }}

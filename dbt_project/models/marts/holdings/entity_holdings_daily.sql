@@ -37,7 +37,10 @@ per_entity as (
         count(*) filter (where providers_agree is not null) as addresses_compared,
         arg_min(address || ' (' || sources || ': ' || round(balance_low, 8) || ' to ' || round(balance_high, 8) || ')',
                 address) filter (where address_status = 'disputed') as disputed_example,
-        arg_min(address || ' (' || missing || ')', address) filter (where address_status = 'missing') as missing_example
+        arg_min(address || ' (' || missing || ')', address) filter (where address_status = 'missing') as missing_example,
+        -- what the other providers said instead of a balance (a pruned node, an outage)
+        arg_min(address || ' (' || missing || ')', address)
+            filter (where address_status = 'single_source' and missing is not null) as single_source_example
     from addresses
     group by all
 ),
@@ -91,11 +94,22 @@ select
             || ', e.g. ' || s.missing_example
         when 'single_source' then s.addresses_single_source || ' of ' || s.addresses_tracked
             || ' addresses from one provider only (' || coalesce(s.sources, '') || ')'
+            || coalesce('; the other: e.g. ' || s.single_source_example, '')
     end as status_reason,
-    s.sources
+    s.sources,
+    -- partial days (docs/verification.md): kept, flagged unless D was ingested and every address answered
+    ran.date is not null as day_ingested,
+    ran.date is not null and s.addresses_with_data = s.addresses_tracked as is_complete_day,
+    -- USD prices come only from the venues: with none enabled the balances still publish, in coins
+    case when px.price_usd is null then
+        case when not exists (select 1 from prices where prices.date = s.date)
+             then 'no enabled price source: no venue reported a USD price for ' || s.date
+             else 'the warehouse has no USD price for ' || s.asset end
+    end as usd_value_reason
 from statused s
 left join statused d1
     on d1.entity = s.entity and d1.chain = s.chain and d1.asset = s.asset and d1.date = s.date - 1
 left join statused d30
     on d30.entity = s.entity and d30.chain = s.chain and d30.asset = s.asset and d30.date = s.date - 30
 left join prices px on px.date = s.date and px.asset = s.asset
+left join {{ ref('int_days_ingested') }} as ran on ran.date = s.date and ran.family = 'holdings'

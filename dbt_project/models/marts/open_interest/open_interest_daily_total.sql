@@ -21,7 +21,13 @@ select
     count(*) filter (where days.oi_usd is not null) as exchanges_reporting,
     max(expected.exchanges_expected) as exchanges_expected,
     count(*) filter (where days.is_stale) as exchanges_stale,
-    string_agg(days.exchange, ',' order by days.exchange) as sources
+    string_agg(days.exchange, ',' order by days.exchange) as sources,
+    -- partial days (docs/verification.md): kept, flagged unless D's ingest ran and every expected venue reported
+    any_value(ran.date) is not null as day_ingested,
+    any_value(ran.date) is not null
+        and count(*) filter (where days.oi_usd is not null) >= greatest(max(expected.exchanges_expected),
+                                                                      any_value(ran.sources_ran)) as is_complete_day
 from days
 join expected using (date, asset)
+left join {{ ref('int_days_ingested') }} as ran on ran.date = days.date and ran.family = 'open_interest'
 group by days.date, days.asset

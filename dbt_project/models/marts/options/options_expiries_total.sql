@@ -25,7 +25,14 @@ select
     s.strikes,
     s.expiry = min(s.expiry) over (partition by s.snapshot_date, s.asset) as is_next_expiry,
     v.exchanges_reporting,
-    v.sources
+    v.sources,
+    -- partial days (docs/verification.md): the option venues D's ingest ran; the day's snapshot is complete
+    -- when the pipeline ran for the date and each of them reported a chain that day
+    coalesce(ran.sources_ran, 0) as exchanges_expected,
+    coalesce(ran.sources_ran <= d.venues_that_day, false) as is_complete_day
 from summary s
 join venues v using (snapshot_date, asset, expiry)
+join (select snapshot_date, asset, count(distinct exchange) as venues_that_day
+      from {{ ref('int_options_unioned') }} group by all) as d using (snapshot_date, asset)
+left join {{ ref('int_days_ingested') }} as ran on ran.date = s.snapshot_date and ran.family = 'options'
 left join {{ ref('int_prices_daily') }} p on p.date = s.snapshot_date and p.asset = s.asset

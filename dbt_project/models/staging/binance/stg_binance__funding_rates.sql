@@ -1,9 +1,9 @@
 -- Binance settles at the interval fundingInfo reports for the symbol, or 8 hours when it is not listed.
 with rates as (
-    select * from {{ source('raw', 'binance__funding_rates') }}
+    select * from {{ raw_or_empty('raw', 'binance__funding_rates') }}
 ),
 info as (
-    select symbol, observed_date, funding_interval_hours from {{ source('raw', 'binance__funding_info') }}
+    select symbol, observed_date, funding_interval_hours from {{ raw_or_empty('raw', 'binance__funding_info') }}
 )
 select
     'binance' as exchange,

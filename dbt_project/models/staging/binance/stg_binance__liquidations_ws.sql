@@ -2,7 +2,7 @@
 -- size filled in coins and `avg_price` (ap) the average fill price; the order's limit price stands in only
 -- when the venue sends no average. Binance gives no order id: the id hashes the order's natural key.
 with orders as (
-    select * from {{ source('raw_streams', 'binance__liquidations_ws') }}
+    select * from {{ raw_or_empty('raw_streams', 'binance__liquidations_ws') }}
 ),
 
 priced as (

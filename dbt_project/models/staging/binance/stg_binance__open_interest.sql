@@ -11,4 +11,4 @@ select
     'coin' as native_unit,
     1.0 as base_per_native,
     sum_open_interest as oi_base
-from {{ source('raw_markets', 'binance__open_interest_hist') }}
+from {{ raw_or_empty('raw_markets', 'binance__open_interest_hist') }}

@@ -1,10 +1,10 @@
 -- Binance option open interest of D's run in contracts of `unit` coins, with strike, side and expiry
 -- from the option symbols listed that day.
 with oi as (
-    select * from {{ source('raw_markets', 'binance__option_open_interest') }}
+    select * from {{ raw_or_empty('raw_markets', 'binance__option_open_interest') }}
 ),
 symbols as (
-    select * from {{ source('raw_markets', 'binance__option_symbols') }}
+    select * from {{ raw_or_empty('raw_markets', 'binance__option_symbols') }}
 )
 select
     'binance' as exchange,

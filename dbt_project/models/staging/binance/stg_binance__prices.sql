@@ -8,7 +8,7 @@ select
     'kline_close' as method,
     {{ ms_to_ts('close_time_ms + 1') }} as observed_at,
     close_price as price
-from {{ source('raw_markets', 'binance__mark_price_klines') }}
+from {{ raw_or_empty('raw_markets', 'binance__mark_price_klines') }}
 union all
 select
     'binance',
@@ -18,4 +18,4 @@ select
     'kline_close',
     {{ ms_to_ts('close_time_ms + 1') }},
     close_price
-from {{ source('raw_markets', 'binance__index_price_klines') }}
+from {{ raw_or_empty('raw_markets', 'binance__index_price_klines') }}

@@ -7,7 +7,7 @@
 -- Other contracts have no conversion here: their size stays null (and shows in int_liquidations_rejected).
 with orders as (
     select *, cast(received_at as timestamp) as received_ts
-    from {{ source('raw_streams', 'bitmex__liquidations_ws') }}
+    from {{ raw_or_empty('raw_streams', 'bitmex__liquidations_ws') }}
 ),
 
 xbt as (

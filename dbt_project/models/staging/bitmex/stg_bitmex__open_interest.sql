@@ -4,7 +4,7 @@
 --     |multiplier| × 1e-8 × the bitcoin price (the XBTUSD index of the same snapshot);
 --   linear: underlyingToPositionMultiplier contracts make one coin.
 with snap as (
-    select * from {{ source('raw_markets', 'bitmex__instrument_snapshots') }}
+    select * from {{ raw_or_empty('raw_markets', 'bitmex__instrument_snapshots') }}
 ),
 xbt as (
     select observed_date, indicative_settle_price as btc_index from snap where symbol = 'XBTUSD'

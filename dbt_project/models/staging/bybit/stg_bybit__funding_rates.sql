@@ -1,9 +1,9 @@
 -- Bybit states the interval (minutes) on the instrument, not on the funding row.
 with rates as (
-    select * from {{ source('raw', 'bybit__funding_rates') }}
+    select * from {{ raw_or_empty('raw', 'bybit__funding_rates') }}
 ),
 instruments as (
-    select symbol, observed_date, funding_interval_min from {{ source('raw', 'bybit__instruments') }}
+    select symbol, observed_date, funding_interval_min from {{ raw_or_empty('raw', 'bybit__instruments') }}
     where funding_interval_min is not null
 )
 select

@@ -11,4 +11,4 @@ select
     round(size * price, 6) as notional_usd,
     {{ ms_to_ts('time_ms') }} as liquidated_at,
     'websocket' as channel
-from {{ source('raw_streams', 'bybit__liquidations_ws') }}
+from {{ raw_or_empty('raw_streams', 'bybit__liquidations_ws') }}

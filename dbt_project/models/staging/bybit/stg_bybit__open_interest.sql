@@ -12,5 +12,5 @@ select
     'coin, both sides' as native_unit,
     coalesce(single_open_interest / nullif(open_interest, 0), 0.5) as base_per_native,
     coalesce(single_open_interest, open_interest / 2) as oi_base
-from {{ source('raw_markets', 'bybit__open_interest') }}
+from {{ raw_or_empty('raw_markets', 'bybit__open_interest') }}
 where category = 'linear'

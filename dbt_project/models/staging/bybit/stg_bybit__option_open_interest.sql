@@ -1,10 +1,13 @@
--- Bybit option tickers of D's run: openInterest in coins. The symbol (BTC-27NOV26-90000-C) gives
+-- Bybit option tickers of D's run: openInterest in coins, one side: an option contract outstanding is
+-- counted once (holder and writer are one contract), as on Deribit and OKX. Bybit's tickers page
+-- (https://bybit-exchange.github.io/docs/v5/market/tickers, "openInterest: Open interest size") does not
+-- say it, unlike the linear openInterest that stg_bybit__open_interest halves: not verified at the venue. The symbol (BTC-27NOV26-90000-C) gives
 -- strike and type; the delivery time comes from the instruments listed that day.
 with oi as (
-    select * from {{ source('raw_markets', 'bybit__option_tickers') }}
+    select * from {{ raw_or_empty('raw_markets', 'bybit__option_tickers') }}
 ),
 instruments as (
-    select * from {{ source('raw_markets', 'bybit__option_instruments') }}
+    select * from {{ raw_or_empty('raw_markets', 'bybit__option_instruments') }}
 )
 select
     'bybit' as exchange,

@@ -8,5 +8,5 @@ select
     {{ ms_to_ts("start_ms + 60000 * (case interval when 'D' then 1440 when 'W' then 10080 else cast(interval as integer) end)") }}
         as observed_at,
     close_price as price
-from {{ source('raw_markets', 'bybit__mark_price_klines') }}
+from {{ raw_or_empty('raw_markets', 'bybit__mark_price_klines') }}
 where interval <> 'M'  -- a month has no fixed length; not asked for

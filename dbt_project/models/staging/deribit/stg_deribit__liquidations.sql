@@ -4,4 +4,4 @@
 -- liquidations of the full amount, one per side (ids <trade_id>:long and <trade_id>:short). Inverse
 -- instruments (BTC-PERPETUAL, BTC-27NOV26) trade USD amounts, linear ones (BTC_USDC-PERPETUAL) coins.
 -- Shared with the websocket feed (macro deribit_liquidation_rows).
-{{ deribit_liquidation_rows(source('raw_liquidations', 'deribit__future_trades'), 'rest') }}
+{{ deribit_liquidation_rows(raw_or_empty('raw_liquidations', 'deribit__future_trades'), 'rest') }}

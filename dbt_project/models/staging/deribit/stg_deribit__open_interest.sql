@@ -13,4 +13,4 @@ select
     case when instrument_name like '%USDC%' then 'coin' else 'usd' end as native_unit,
     case when instrument_name like '%USDC%' then 1.0 else 1.0 / nullif(mark_price, 0) end as base_per_native,
     open_interest * (case when instrument_name like '%USDC%' then 1.0 else 1.0 / nullif(mark_price, 0) end) as oi_base
-from {{ source('raw_markets', 'deribit__tickers') }}
+from {{ raw_or_empty('raw_markets', 'deribit__tickers') }}

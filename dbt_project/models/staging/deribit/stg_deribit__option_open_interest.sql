@@ -2,10 +2,10 @@
 -- are in coins (contract_size coins a contract). A summary without its instrument keeps null terms
 -- (tested), so it is visible rather than dropped.
 with oi as (
-    select * from {{ source('raw_markets', 'deribit__option_book_summary') }}
+    select * from {{ raw_or_empty('raw_markets', 'deribit__option_book_summary') }}
 ),
 instruments as (
-    select * from {{ source('raw_markets', 'deribit__option_instruments') }}
+    select * from {{ raw_or_empty('raw_markets', 'deribit__option_instruments') }}
 )
 select
     'deribit' as exchange,

@@ -8,7 +8,7 @@ select
     'snapshot' as method,
     {{ ms_to_ts('timestamp_ms') }} as observed_at,
     index_price as price
-from {{ source('raw_markets', 'deribit__tickers') }}
+from {{ raw_or_empty('raw_markets', 'deribit__tickers') }}
 union all
 select
     'deribit',
@@ -18,4 +18,4 @@ select
     'snapshot',
     {{ ms_to_ts('timestamp_ms') }},
     mark_price
-from {{ source('raw_markets', 'deribit__tickers') }}
+from {{ raw_or_empty('raw_markets', 'deribit__tickers') }}

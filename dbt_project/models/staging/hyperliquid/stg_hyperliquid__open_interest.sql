@@ -1,9 +1,14 @@
 -- metaAndAssetCtxs lands as two records per answer: the meta (with the universe) and the bare array of
 -- contexts in the universe's order. They are zipped by position (parallel unnest). openInterest is in
--- coins and taken as one side. The answer has no time: the l2Book time of the same run dates it.
+-- coins and taken as one side (the warehouse's convention). Hyperliquid's info-endpoint docs
+-- (https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals) do not say
+-- which: not verified at the venue. Read as one side because every long is matched by a short on its order
+-- book, ccxt maps it to openInterestAmount unchanged, and DefiLlama, whose open interest is one side by
+-- rule (dimension-adapters PR #8144), takes openInterest × markPx as Hyperliquid's (PR #5554).
+-- The answer has no time: the l2Book time of the same run dates it.
 with parts as (
     select run_id, observed_date, universe, _record
-    from {{ source('raw_markets', 'hyperliquid__asset_contexts') }}
+    from {{ raw_or_empty('raw_markets', 'hyperliquid__asset_contexts') }}
 ),
 zipped as (
     select
@@ -16,7 +21,7 @@ zipped as (
     where meta.universe is not null
 ),
 times as (
-    select run_id, coin, time_ms from {{ source('raw_markets', 'hyperliquid__book_times') }}
+    select run_id, coin, time_ms from {{ raw_or_empty('raw_markets', 'hyperliquid__book_times') }}
 ),
 latest as (
     -- a rerun of the day lands another answer: the latest run speaks for the day

@@ -10,4 +10,4 @@ select
         (funding_time_ms - lag(funding_time_ms) over (partition by inst_id order by funding_time_ms)) / 3600000.0,
         8
     ) as interval_hours
-from {{ source('raw', 'okx__funding_rates') }}
+from {{ raw_or_empty('raw', 'okx__funding_rates') }}

@@ -3,4 +3,4 @@
 -- USD for inverse ones; USDT at par); a future no longer listed takes its family's contract. No order id:
 -- the id hashes the order's natural key. The arithmetic is shared with the websocket feed
 -- (macro okx_liquidation_rows), so one order converts and hashes the same on both channels.
-{{ okx_liquidation_rows(source('raw_liquidations', 'okx__liquidations'), 'rest') }}
+{{ okx_liquidation_rows(raw_or_empty('raw_liquidations', 'okx__liquidations'), 'rest') }}

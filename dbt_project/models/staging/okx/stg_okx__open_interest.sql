@@ -2,11 +2,11 @@
 -- listed on or before the observation's day, else the earliest listing the warehouse has.
 with oi as (
     select *, {{ close_date(ms_to_ts('ts_ms')) }} as as_of_date, {{ asset_from_symbol('inst_id') }} as asset
-    from {{ source('raw_markets', 'okx__open_interest_hist') }}
+    from {{ raw_or_empty('raw_markets', 'okx__open_interest_hist') }}
 ),
 sizes as (
     select inst_id, observed_date, ct_val * coalesce(ct_mult, 1) as coins_per_contract
-    from {{ source('raw_markets', 'okx__swap_instruments') }}
+    from {{ raw_or_empty('raw_markets', 'okx__swap_instruments') }}
     where ct_val_ccy = {{ asset_from_symbol('inst_id') }}
 ),
 sized as (

@@ -1,10 +1,10 @@
 -- OKX option open interest of D's run in contracts, sized with the instrument's ctVal × ctMult coins
 -- (a BTC-USD option is 0.01 BTC, ETH-USD 0.1 ETH) as listed the same day.
 with oi as (
-    select * from {{ source('raw_markets', 'okx__option_open_interest') }}
+    select * from {{ raw_or_empty('raw_markets', 'okx__option_open_interest') }}
 ),
 instruments as (
-    select * from {{ source('raw_markets', 'okx__option_instruments') }}
+    select * from {{ raw_or_empty('raw_markets', 'okx__option_instruments') }}
 )
 select
     'okx' as exchange,

@@ -1,0 +1,5 @@
+import sys
+
+from ingest.contracts import main
+
+sys.exit(main())
