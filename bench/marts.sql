@@ -36,33 +36,53 @@ okx AS (
                     / 3600000.0, 8)
     FROM raw.okx__funding_rates
 ),
-unioned AS (
+settled AS (
     SELECT * FROM binance
     UNION ALL SELECT * FROM bybit
     UNION ALL SELECT * FROM okx
-    UNION ALL SELECT 'deribit', instrument_name, epoch_ms(timestamp_ms), interest_1h, 1 FROM raw.deribit__funding_rates
     UNION ALL SELECT 'bitmex', symbol, funding_at, funding_rate,
                      coalesce(nullif(date_diff('second', TIMESTAMP '2000-01-01', funding_interval) / 3600.0, 0), 8)
               FROM raw.bitmex__funding_rates
-    UNION ALL SELECT 'hyperliquid', coin, epoch_ms(time_ms), funding_rate, 1 FROM raw.hyperliquid__funding_rates
+    -- Hyperliquid: the spacing to the previous settlement when it is 1 or 8 hours, else 8 before 2023-06-08 00:30
+    UNION ALL SELECT 'hyperliquid', coin, epoch_ms(time_ms), funding_rate,
+                     CASE WHEN spacing IN (1, 8) THEN spacing WHEN time_ms < 1686184200000 THEN 8 ELSE 1 END
+              FROM (SELECT *, round((time_ms - lag(time_ms) OVER (PARTITION BY coin ORDER BY time_ms)) / 3600000.0)
+                              AS spacing FROM raw.hyperliquid__funding_rates)
+),
+dated AS (
+    -- settlements count for the day of their time
+    SELECT *, cast(funding_time AS date) AS funding_date FROM settled
+    -- Deribit's hourly records are stamped at the end of the hour they cover
+    UNION ALL SELECT 'deribit', instrument_name, epoch_ms(timestamp_ms), interest_1h, 1,
+                     cast(epoch_ms(timestamp_ms - 3600000) AS date)
+              FROM raw.deribit__funding_rates
 ),
 assets AS (
     SELECT *, CASE WHEN upper(symbol) LIKE 'BTC%' OR upper(symbol) LIKE 'XBT%' THEN 'BTC'
                    WHEN upper(symbol) LIKE 'ETH%' THEN 'ETH' END AS asset
-    FROM unioned
+    FROM dated
 )
 SELECT exchange, symbol, asset, funding_time, rate, cast(interval_hours AS double) AS interval_hours,
-       round(rate * 24 / interval_hours * 365, 12) AS annualized_rate
+       round(rate * 24 / interval_hours * 365, 12) AS annualized_rate, funding_date
 FROM assets WHERE asset IS NOT NULL;
 
 CREATE OR REPLACE TABLE bench_sql.funding_daily AS
-SELECT cast(funding_time AS date) AS date, asset, exchange,
-       round(avg(rate * 8 / interval_hours), 12) AS rate_8h,
-       round(avg(rate * 8 / interval_hours) * 3 * 365, 12) AS annualized_rate,
-       count(*) AS observations,
-       string_agg(DISTINCT symbol, ',' ORDER BY symbol) AS symbols
-FROM bench_sql.funding_rates
-GROUP BY 1, 2, 3;
+WITH venue_days AS (
+    SELECT funding_date AS date, asset, exchange,
+           round(avg(rate * 8 / interval_hours), 12) AS rate_8h,
+           round(avg(rate * 8 / interval_hours) * 3 * 365, 12) AS annualized_rate,
+           count(*) AS observations,
+           string_agg(DISTINCT symbol, ',' ORDER BY symbol) AS symbols
+    FROM bench_sql.funding_rates
+    GROUP BY 1, 2, 3
+),
+ran AS (  -- the sources whose funding ingest ran for the day (the latest run of each, any outcome)
+    SELECT date, count(DISTINCT source) AS sources_ran FROM raw.ingest_runs WHERE dataset = 'funding_rates' GROUP BY date
+)
+SELECT v.*, count(*) OVER (PARTITION BY v.date, v.asset) AS exchanges_reporting,
+       coalesce(r.sources_ran, 0) AS exchanges_expected,
+       r.date IS NOT NULL AND count(*) OVER (PARTITION BY v.date, v.asset) >= r.sources_ran AS is_complete_day
+FROM venue_days v LEFT JOIN ran r ON r.date = v.date;
 
 CREATE OR REPLACE TABLE bench_sql.fct_liquidations AS
 WITH listed AS (
