@@ -37,7 +37,7 @@
 {#
   `dbt source freshness` measured on the run's clock. dbt defines freshness as the time "between the most
   recent record, and now" (https://docs.getdbt.com/reference/resource-properties/freshness): its
-  default__collect_freshness selects current_timestamp, the wall clock. A root project's <adapter>__ macro
+  default__collect_freshness compares with the machine's clock at check time. A root project's <adapter>__ macro
   takes precedence in dispatch (https://docs.getdbt.com/reference/dbt-jinja-functions/dispatch, "Overriding
   global macros"). Here the newest record among what the runs up to D landed
   (`_date` <= D: a later day's rows are not D's data) is compared with D's reference instant; the
