@@ -8,17 +8,17 @@ export AIRFLOW_HOME ?= $(DWH_DATA_DIR)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
-# No usage telemetry from dbt or cosmos: there may be no internet, and runs should not leak metadata.
+# No usage telemetry from dbt: there may be no internet, and runs should not leak metadata.
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
-export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 DATE ?= $(shell date -u -d yesterday +%F)
 
-.PHONY: help install test test-fast demo run sandbox manifest lock clean
+.PHONY: help install check lint test test-fast demo run sandbox manifest lock clean
 
 help:
 	@echo "make demo   - install, start the sandbox, build the demo warehouse, print a summary"
-	@echo "make test   - install, run the whole suite (pytest, dbt build and tests, GX suites)"
+	@echo "make check  - ruff, dbt parse, the fast tests and the dbt unit tests (under 2 minutes; before every commit)"
+	@echo "make test   - install, run the whole suite as CI does (pytest incl. end-to-end, dbt build and tests, GX suites)"
 	@echo "make run DATE=YYYY-MM-DD - run the daily DAG for one date through Airflow (DWH_SOURCES picks the sources)"
 	@echo "make airflow-ui - Airflow (UI, scheduler, dag-processor, triggerer) on 127.0.0.1:$(AIRFLOW_PORT); password: AIRFLOW_ADMIN_PASSWORD or generated into \$$AIRFLOW_HOME"
 	@echo "make docs   - dbt docs generate (catalog + lineage) and serve them on 127.0.0.1:$(DOCS_PORT)"
@@ -35,19 +35,30 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-# Cosmos renders the dbt models as Airflow tasks from this manifest, so DAG parsing never runs dbt.
+# dbt's parse of the project once per checkout: each data dir's first dbt call starts from its partial-parse state.
 manifest: install
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 
 # Two workers: most of the suite waits on sandboxes, subprocesses and backoff, not on a core.
-test: system-deps install manifest dashboard-install
+# The demo warehouse starts building in the background as the session starts (tests/conftest.py).
+# CI runs this target alone, so it lints too (ruff takes about a second).
+test: system-deps install lint manifest dashboard-install
 	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --durations=25
 
-test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+# What a developer runs before a commit. The fast tests are every test not marked slow (pyproject.toml:
+# no Airflow, demo, browser, Superset, Celery or dbt build of a sandbox day); they include
+# tests/dbt/test_unit_tests.py, the project's dbt unit tests. `dbt parse` checks every model, test,
+# contract and macro without a warehouse.
+check: lint manifest
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+
+test-fast: check
 
 demo: install manifest
-	$(BIN)/python -m dwh.demo
+	$(BIN)/python -m sandbox demo
 
 run: install manifest
 	$(BIN)/python -m dwh.airflow_env run --date $(DATE)

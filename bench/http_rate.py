@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dwh.sandbox_proc import running_sandbox, sandbox_sources_file
 from ingest.config import load_sources
 from ingest.http import HttpClient
 from ingest.landing import Lander
+from sandbox.harness.process import running_sandbox, sandbox_sources_file
 
 MIN_RETRY_AFTER_S = 1.0  # sandbox/ratelimit.py: Retry-After is at least one second
 

@@ -7,7 +7,10 @@ Everything lives under `$DWH_DATA_DIR/bench/` (its own landing zone and warehous
   3. (c) load: every day through ingest.load.load_day, timed, against DuckDB's read_json of the same files;
   4. (a) daily run (load D + dbt build) with 30 days of history, then with the full year;
   5. (b) dbt build of the marts from scratch, and bench/marts.sql, the same marts by hand;
-  6. (e) HTTP client rate against the sandbox's limit;  (d) peak RSS of every step.
+  6. (e) HTTP client rate against the sandbox's limit;  (d) peak RSS of every step's process tree.
+Each figure is printed beside its goal (bench/goals.py) and the README's table is made from the report
+(`python -m bench.readme`). Every DuckDB here, the bench's own and dbt's, is bounded by DWH_MEMORY_LIMIT
+(ingest/warehouse.py); a step whose process tree goes above --rss-limit-mb fails the run (exit 1).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -23,14 +27,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psutil
 
-from bench import http_rate
+from bench import goals, http_rate
 from bench.measure import Peak
 from bench.synth import TEMPLATE_DAY, Scale, options_listed, write_day
-from dwh.dbt import DBT_DIR, dbt_executable
+from dwh.dbt import DBT_DIR, dbt_executable, with_project_vars
+from ingest import warehouse
 from ingest.config import data_dir, load_sources
 from ingest.load import landed_files, load_day
 from ingest.venues import MODULES, datasets_for
+from ingest.warehouse import connect as warehouse_connect
 
 BENCH = Path(__file__).resolve().parent
 MODELS_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -47,15 +54,15 @@ def venue_sources(sources_file: Path) -> list[str]:
 # --- 1. the template day -----------------------------------------------------------------------------
 def capture_templates(root: Path) -> tuple[Path, Path]:
     """One sandbox day of every venue dataset, landed by the real fetchers (kept for later runs)."""
-    from dwh.sandbox_proc import running_sandbox, sandbox_sources_file
     from ingest.run import ingest_source
+    from sandbox.harness.process import running_sandbox, sandbox_sources_file
 
     sources_file = root / "sources.yml"
     if (root / "landing").exists() and sources_file.exists():
         return root, sources_file
     with running_sandbox(extra_args=["--rate-limit-scale", "0"]) as sb:
         sandbox_sources_file(sb.url, sources_file)
-        sb.set_clock(dt.datetime.combine(TEMPLATE_DAY + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc))
+        sb.set_clock(dt.datetime.combine(TEMPLATE_DAY + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.UTC))
         for source in venue_sources(sources_file):
             ingest_source(source, TEMPLATE_DAY, root=root, sources_file=sources_file, raise_on_failure=False)
     return root, sources_file
@@ -90,7 +97,7 @@ def day_files(root: Path, day: dt.date) -> list[Path]:
 def read_json_seconds(files: list[Path]) -> float:
     """DuckDB reading the same landed files itself: the yardstick for the loader's parse-and-load."""
     listing = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
-    with duckdb.connect(":memory:") as con:
+    with warehouse_connect(":memory:") as con:
         started = time.perf_counter()
         # the envelope's columns as the Lander writes them; the body parsed as JSON too, so DuckDB reads
         # everything the loader reads (what it does not do: find, check and type the records)
@@ -116,21 +123,39 @@ def load_days(con: duckdb.DuckDBPyConnection, root: Path, days: list[dt.date], s
 
 
 # --- 4./5. dbt and the hand-written script ------------------------------------------------------------
-def dbt(root: Path, sources_file: Path, day: dt.date, *extra: str) -> float:
+def bench_vars(args: list[str], sources_file: Path) -> list[str]:
+    """The vars the pipeline gives dbt (dwh.dbt.with_project_vars), taken from the bench's sources file."""
+    before = os.environ.get("DWH_SOURCES")
+    os.environ["DWH_SOURCES"] = str(sources_file)
+    try:
+        return with_project_vars(args)
+    finally:
+        if before is None:
+            os.environ.pop("DWH_SOURCES")
+        else:
+            os.environ["DWH_SOURCES"] = before
+
+
+def dbt(root: Path, sources_file: Path, day: dt.date, *extra: str) -> dict[str, float]:
+    """Wall time of a dbt build and the time its models took (run_results.json): the difference is
+    dbt's start-up (parse, connect, compile), a constant that does not grow with the data."""
     env = dict(os.environ, DWH_DATA_DIR=str(root), DWH_SOURCES=str(sources_file), DBT_PROFILES_DIR=str(DBT_DIR),
                DBT_TARGET_PATH=str(root / "dbt-target"), DBT_LOG_PATH=str(root / "dbt-logs"))
-    cmd = [dbt_executable(), "build", *MODELS_ONLY, *extra, "--vars", f"{{run_date: '{day.isoformat()}'}}",
-           "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    args = ["build", *MODELS_ONLY, *extra, "--vars", json.dumps({"run_date": day.isoformat()})]
+    cmd = [dbt_executable(), *bench_vars(args, sources_file), "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, text=True, capture_output=True)  # argument list, no shell  # nosec B603
     if proc.returncode != 0:
         raise RuntimeError(f"dbt failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    nodes = json.loads((root / "dbt-target" / "run_results.json").read_text())["results"]
+    return {"dbt_s": round(wall, 3), "dbt_node_s": round(sum(n["execution_time"] for n in nodes), 3),
+            "dbt_nodes_s": {n["unique_id"].split(".")[-1]: round(n["execution_time"], 3) for n in nodes}}
 
 
-def hand_written(warehouse: Path) -> tuple[float, dict[str, int]]:
+def hand_written(db: Path) -> tuple[float, dict[str, int]]:
     sql = (BENCH / "marts.sql").read_text()
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connect(db) as con:
         started = time.perf_counter()
         con.execute(sql)
         seconds = time.perf_counter() - started
@@ -141,8 +166,8 @@ def hand_written(warehouse: Path) -> tuple[float, dict[str, int]]:
     return seconds, diff
 
 
-def table_sizes(warehouse: Path) -> dict[str, int]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def table_sizes(db: Path) -> dict[str, int]:
+    with warehouse_connect(db, read_only=True) as con:
         names = con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
                             "WHERE table_schema IN ('raw', 'marts') AND table_type = 'BASE TABLE'").fetchall()
         return {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for (n,) in names}
@@ -155,17 +180,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--liquidations", type=int, default=20_000_000)
     p.add_argument("--strikes", type=int, default=3_000, help="option instruments per option venue and day")
     p.add_argument("--siblings", type=int, default=24, help="synthetic symbols per real asset (24: 50 a venue)")
-    p.add_argument("--small-history", type=int, default=30, help="days of history of the first daily run")
+    p.add_argument("--small-history", type=int, default=None,
+                   help="days of history of the first daily run (default 30, at most a third of --days)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--http-requests", type=int, default=400)
     p.add_argument("--read-json-every", type=int, default=10, help="compare with read_json on every Nth day")
     p.add_argument("--keep", action="store_true", help="reuse the landed history of an earlier run")
+    p.add_argument("--rss-limit-mb", type=float, default=2048, help="peak RSS any step may reach (P6)")
     args = p.parse_args(argv)
+    if args.small_history is None:
+        args.small_history = max(1, min(30, args.days // 3))
+    if not 1 <= args.small_history < args.days:
+        p.error(f"--small-history {args.small_history} must be at least 1 and below --days {args.days}")
     scale = Scale(days=args.days, liquidations=args.liquidations, strikes_target=args.strikes, siblings=args.siblings)
     out = data_dir() / "bench"
     root = out / "history"
-    report: dict[str, Any] = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "args": vars(args),
-                              "machine": {"cpus": os.cpu_count()}, "steps": {}}
+    started_at = dt.datetime.now(dt.UTC)
+    report: dict[str, Any] = {"started_at": started_at.isoformat(), "date": started_at.date().isoformat(),
+                              "args": vars(args), "machine": machine(), "steps": {}}
     steps = report["steps"]
     print(f"bench: {args.days} days into {out}", flush=True)
 
@@ -188,30 +220,31 @@ def main(argv: list[str] | None = None) -> int:
     small, rest, last = days[:args.small_history], days[args.small_history:-1], days[-1]
     daily_small_day = rest[0]
     loads: list[dict[str, Any]] = []
-    with duckdb.connect(str(warehouse)) as con:
+    with warehouse_connect(warehouse) as con:
         with Peak("load_small_history", steps):
             load_days(con, root, small, args.read_json_every, loads)
-    steps["dbt_build_small_history"] = {"seconds": round(dbt(root, sources_file, small[-1]), 3)}
+    with Peak("dbt_build_small_history", steps) as pk:
+        pk.extra = dbt(root, sources_file, small[-1])
     # (a) the daily run at 30 days of history
-    with Peak("daily_run_at_small_history", steps):
-        with duckdb.connect(str(warehouse)) as con:
+    with Peak("daily_run_at_small_history", steps) as pk:
+        with warehouse_connect(warehouse) as con:
             load_days(con, root, [daily_small_day], 0, loads)
-        dbt(root, sources_file, daily_small_day)
-    with duckdb.connect(str(warehouse)) as con:
+        pk.extra = dbt(root, sources_file, daily_small_day)
+    with warehouse_connect(warehouse) as con:
         with Peak("load_rest_of_history", steps):
             load_days(con, root, rest[1:], args.read_json_every, loads)
-    with Peak("dbt_build_catch_up", steps):
-        dbt(root, sources_file, rest[-1])
+    with Peak("dbt_build_catch_up", steps) as pk:
+        pk.extra = dbt(root, sources_file, rest[-1])
     # (a) the daily run at a year of history
-    with Peak("daily_run_at_full_history", steps):
-        with duckdb.connect(str(warehouse)) as con:
+    with Peak("daily_run_at_full_history", steps) as pk:
+        with warehouse_connect(warehouse) as con:
             load_days(con, root, [last], 0, loads)
-        dbt(root, sources_file, last)
+        pk.extra = dbt(root, sources_file, last)
     # (b) the marts from scratch: dbt, then the same transformations by hand
-    with Peak("dbt_full_refresh", steps):
-        dbt(root, sources_file, last, "--full-refresh")
-    with Peak("dbt_full_refresh_hand_written_marts", steps):
-        dbt(root, sources_file, last, "--full-refresh", "--select", *[f"+{m}" for m in HAND_WRITTEN])
+    with Peak("dbt_full_refresh", steps) as pk:
+        pk.extra = dbt(root, sources_file, last, "--full-refresh")
+    with Peak("dbt_full_refresh_hand_written_marts", steps) as pk:
+        pk.extra = dbt(root, sources_file, last, "--full-refresh", "--select", *[f"+{m}" for m in HAND_WRITTEN])
     with Peak("hand_written_sql", steps):
         sql_seconds, diff = hand_written(warehouse)
     steps["hand_written_sql"]["differences_from_dbt"] = diff
@@ -222,13 +255,31 @@ def main(argv: list[str] | None = None) -> int:
     report["tables"] = table_sizes(warehouse)
     report["loads"] = loads
     report["results"] = results(report, len(small), len(days) - 1)
-    report["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    report["goals"] = goals.evaluate(report["results"], int(args.rss_limit_mb * 2**20),
+                                     goals.dag_ratio(data_dir() / "reports" / "dag_ratio.json"))
+    report["machine"]["load_at_end"] = load_average()
+    report["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
     path = data_dir() / "reports" / "bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, default=str))
     print(table(report))
-    print(f"report: {path}")
+    print()
+    print(goals.console(report["goals"]))
+    print(f"report: {path}  (README table: python -m bench.readme)")
+    if not report["goals"]["P6"]["met"]:
+        print(f"FAILED: peak RSS above {args.rss_limit_mb:.0f} MB in {report['goals']['P6']['steps_over_limit']}")
+        return 1
     return 0
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "platform": platform.platform(), "load_at_start": load_average(),
+            "memory_limit": warehouse.memory_limit(), "threads": warehouse.threads()}
 
 
 def results(report: dict[str, Any], small: int, full: int) -> dict[str, Any]:
@@ -244,15 +295,22 @@ def results(report: dict[str, Any], small: int, full: int) -> dict[str, Any]:
                           f"{full}_days": s["daily_run_at_full_history"]["seconds"]},
         "a_ratio_full_over_small": round(s["daily_run_at_full_history"]["seconds"]
                                          / s["daily_run_at_small_history"]["seconds"], 2),
+        "a_models_growing_most_s": growth(s["daily_run_at_small_history"].get("dbt_nodes_s", {}),
+                                          s["daily_run_at_full_history"].get("dbt_nodes_s", {})),
         "b_dbt_marts_s": s["dbt_full_refresh_hand_written_marts"]["seconds"],
         "b_dbt_all_models_s": s["dbt_full_refresh"]["seconds"],
         "b_hand_written_sql_s": s["hand_written_sql"]["seconds"],
         "b_ratio_dbt_over_sql": round(s["dbt_full_refresh_hand_written_marts"]["seconds"]
                                       / max(s["hand_written_sql"]["seconds"], 1e-9), 2),
+        "b_dbt_marts_node_s": s["dbt_full_refresh_hand_written_marts"]["dbt_node_s"],
+        "b_ratio_dbt_transform_over_sql": round(s["dbt_full_refresh_hand_written_marts"]["dbt_node_s"]
+                                                / max(s["hand_written_sql"]["seconds"], 1e-9), 2),
         "b_same_rows": not any(s["hand_written_sql"]["differences_from_dbt"].values()),
         "c_load_records_per_s": round(records / max(load_s, 1e-9)),
         "c_ratio_load_over_read_json": round(sum(x["load_s"] for x in sampled)
                                              / max(sum(x["read_json_s"] for x in sampled), 1e-9), 2) if sampled else None,
+        "c_ratio_load_rate_over_read_json": round(sum(x["read_json_s"] for x in sampled)
+                                                  / max(sum(x["load_s"] for x in sampled), 1e-9), 2) if sampled else None,
         "d_peak_rss_mb": max(v.get("peak_rss_mb", 0) for v in s.values() if isinstance(v, dict)),
         "d_peak_rss_mb_by_step": {k: v.get("peak_rss_mb") for k, v in s.items() if isinstance(v, dict)},
         "e_http": [{k: r[k] for k in ("client_rate", "achieved_rps", "limit_rps", "achieved_over_limit",
@@ -260,6 +318,12 @@ def results(report: dict[str, Any], small: int, full: int) -> dict[str, Any]:
         "scale": {"days": full, "records_loaded": records, "okx_liquidation_rows": liq,
                   "deribit_trade_rows": trades, "liquidation_events": liq + trades},
     }
+
+
+def growth(small: dict[str, float], full: dict[str, float], top: int = 8) -> dict[str, list[float]]:
+    """The models whose daily-run time grew most with history: [at small history, at full history]."""
+    grown = sorted(full, key=lambda m: full[m] - small.get(m, 0.0), reverse=True)[:top]
+    return {m: [small.get(m, 0.0), full[m]] for m in grown}
 
 
 def table(report: dict[str, Any]) -> str:
@@ -271,10 +335,13 @@ def table(report: dict[str, Any]) -> str:
         f"(a) daily run (load D + dbt build), history {list(a)[0]:>9s}  {list(a.values())[0]:>8.1f} s",
         f"    daily run, history {list(a)[1]:>9s}                         {list(a.values())[1]:>8.1f} s",
         f"    ratio full / small                                 {r['a_ratio_full_over_small']:>8.2f}",
+        "    grew most: " + ", ".join(f"{m} {a:.1f}->{b:.1f} s" for m, (a, b) in
+                                      list(r["a_models_growing_most_s"].items())[:4]),
         f"(b) dbt build, funding + liquidation marts             {r['b_dbt_marts_s']:>8.1f} s",
         f"    same marts, hand-written SQL (bench/marts.sql)     {r['b_hand_written_sql_s']:>8.1f} s"
         f"  (identical rows: {r['b_same_rows']})",
         f"    ratio dbt / SQL                                    {r['b_ratio_dbt_over_sql']:>8.2f}",
+        f"    the same, dbt's models only ({r['b_dbt_marts_node_s']:.1f} s; start-up left out) {r['b_ratio_dbt_transform_over_sql']:>6.2f}",
         f"    dbt build, every model                             {r['b_dbt_all_models_s']:>8.1f} s",
         f"(c) load rate                                          {r['c_load_records_per_s']:>8,d} records/s",
         f"    ratio load / DuckDB read_json of the same files    {r['c_ratio_load_over_read_json'] or 0:>8.2f}",

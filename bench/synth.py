@@ -21,9 +21,10 @@ import json
 import math
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bench.writer import DayWriter, envelope, url_for
 from ingest.landing import dataset_dir
@@ -100,7 +101,7 @@ class Shift:
     def __init__(self, days: int):
         self.days = days
         self.ms = days * DAY_MS
-        start = int(dt.datetime.combine(TEMPLATE_DAY, dt.time(), tzinfo=dt.timezone.utc).timestamp() * 1000)
+        start = int(dt.datetime.combine(TEMPLATE_DAY, dt.time(), tzinfo=dt.UTC).timestamp() * 1000)
         self.lo, self.hi = start - 400 * DAY_MS, start + 400 * DAY_MS  # listing times .. far expiries
 
     def epoch(self, v: int) -> int:
@@ -247,7 +248,7 @@ def options(templates: list[Template], ds: Dataset, shift: Shift, scale: Scale, 
 def events(templates: list[Template], ds: Dataset, day: dt.date, scale: Scale, share: float,
            rng: random.Random) -> Iterable[Response]:
     """The day's liquidations in the template's shape, paged as the venue pages them."""
-    start = int(dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp() * 1000)
+    start = int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp() * 1000)
     okx = ds.name == "liquidations"
     streams: dict[str, tuple[Template, list[dict]]] = {}
     for t in templates:  # one stream per request family (OKX instType + instFamily, Deribit currency)
@@ -326,7 +327,7 @@ def options_listed(templates: Path, sources: list[str]) -> dict[str, int]:
 def write_day(templates: Path, root: Path, day: dt.date, index: int, sources: list[str], scale: Scale,
               listed: dict[str, int]) -> dict[str, int]:
     shift = Shift((day - TEMPLATE_DAY).days)
-    fetched = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc).timestamp()
+    fetched = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.UTC).timestamp()
     with_events = [s for s in sources if any(d.fetch and kind_of(d) == "events" for d in datasets_for(s))]
     stats = {"files": 0, "bytes": 0, "records": 0}
     for source in sources:

@@ -26,7 +26,7 @@ def envelope(source: str, dataset: str, day: dt.date, run_id: str, method: str, 
     return {
         "source": source, "dataset": dataset, "date": day.isoformat(), "run_id": run_id, "method": method,
         "url": url, "params": redact(params), "request_body": request_body,
-        "fetched_at": dt.datetime.fromtimestamp(fetched_at, dt.timezone.utc).isoformat(),
+        "fetched_at": dt.datetime.fromtimestamp(fetched_at, dt.UTC).isoformat(),
         "elapsed_s": round(elapsed_s, 4), "attempt": attempt, "status": status,
         "sha256": hashlib.sha256(body).hexdigest(), "body_encoding": encoding, "body": text,
     }
@@ -69,9 +69,9 @@ class DayWriter:
 
     def manifest(self, started: float, finished: float) -> Path:
         m = {"source": self.source, "date": self.day.isoformat(), "run_id": self.run_id,
-             "started_at": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(),
+             "started_at": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),
              "datasets": self.datasets,
-             "finished_at": dt.datetime.fromtimestamp(finished, dt.timezone.utc).isoformat()}
+             "finished_at": dt.datetime.fromtimestamp(finished, dt.UTC).isoformat()}
         path = runs_dir(self.root, self.source, self.day) / f"{self.run_id}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(m, indent=2, default=str))

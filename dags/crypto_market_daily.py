@@ -1,27 +1,38 @@
-"""crypto_market_daily: one UTC day of exchange data, landed, loaded, modelled, checked, published.
+"""crypto_market_daily: one UTC day of exchange data, landed, loaded, checked, modelled, published.
 
-For logical date D (the data interval starts D 00:30 UTC and the run starts at D+1 00:30) the DAG
-ingests D from every enabled source (one task each, so one failing venue does not stop the
-others), loads the landed files into DuckDB, runs the dbt models as Airflow tasks (cosmos, from
-the pre-built manifest), validates with GX, writes the brief and publishes a read-only snapshot.
-Every step that writes the warehouse runs in the `duckdb_writer` pool of one slot.
+For logical date D (the data interval starts D 00:30 UTC and the run starts at D+1 00:30) the DAG runs
+the steps of `dwh run` (dwh.pipeline), one task each:
+
+    ingest_<source> (one per enabled source) -> load_raw -> source_freshness -> validate (GX on raw)
+        -> dbt_build (one `dbt build` of the whole project: staging, intermediate, the marts with their
+           tests, the figures layer) -> validate_figures (GX on figures.headline_figures) -> brief -> publish
+
+One failing source does not stop the others (load_raw runs when all ingests are done, whatever their
+state). A failed check does not stop the run either: publish withholds the mart it guards and the figures
+built on it read 'unverified'. Every step that writes the warehouse runs in the `duckdb_writer` pool of
+one slot.
+
+Why dbt is one plain task and not cosmos: the whole project is one `dbt build`, so cosmos would render
+it as one task too (its per-model ExecutionMode.LOCAL tasks cost one dbt start-up, 4-8 s, per model,
+and ExecutionMode.WATCHER's deferred sensors deadlock under `airflow dags test`). Measured on one sandbox
+day's warehouse, `airflow dags test` of a one-task DAG, 4 alternated pairs on this 2-core machine
+(2026-12-05): cosmos's DbtBuildLocalOperator (vars templated with {{ ds }} and {{ data_interval_end }})
+took 54.7, 33.0, 131.8, 57.0 s (median 55.9), a task calling dwh.pipeline.dbt_build 42.6, 43.8, 126.9,
+35.3 s (median 43.2): the plain task was faster in 3 of 4. Cosmos sets up a temporary copy of the
+project for each run and starts dbt inside the task's own process, where dwh.dbt reuses the data dir's
+target and starts dbt as a subprocess, so no DuckDB handle outlives the build. And the plain task passes
+dbt the same vars and target as `dwh run`, from one place (dwh/dbt.py), not a second copy templated here.
 """
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
-from pathlib import Path
+import datetime as dt
 
+import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-PROJECT = Path(__file__).resolve().parent.parent
-DBT_DIR = PROJECT / "dbt_project"
-MANIFEST = DBT_DIR / "target" / "manifest.json"
 WRITER_POOL = "duckdb_writer"
 SNAPSHOT = Asset("dwh://snapshot/marts")
-VERIFICATION = "tag:verification"  # dbt models built after `validate` (headline figures)
-MARTS = "path:models/marts"
 
 
 def _enabled_sources() -> list[str]:
@@ -33,52 +44,6 @@ def _enabled_sources() -> list[str]:
     return require_enabled_sources()
 
 
-def _dbt_models(group_id: str, select: list[str], exclude: list[str]):
-    """The selected dbt models as Airflow tasks (cosmos, from the manifest); one `dbt build` task
-    when there is no manifest."""
-    if MANIFEST.exists():
-        from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-        from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
-
-        venv_dbt = Path(os.sys.executable).parent / "dbt"
-        return DbtTaskGroup(
-            group_id=group_id,
-            project_config=ProjectConfig(manifest_path=MANIFEST, project_name="crypto_dwh",
-                                         dbt_project_path=DBT_DIR),
-            profile_config=ProfileConfig(profile_name="crypto_dwh", target_name="dev",
-                                         profiles_yml_filepath=DBT_DIR / "profiles.yml"),
-            # One dbt subprocess per task: an in-process dbt runner keeps its DuckDB handle open, and
-            # `airflow dags test` runs every task in one process, where the validation task's
-            # read-only connection would then clash with it. (ExecutionMode.WATCHER would need a
-            # single build but its deferred sensors deadlock under `airflow dags test`.)
-            execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
-                                             invocation_mode=InvocationMode.SUBPROCESS,
-                                             dbt_executable_path=str(venv_dbt)),
-            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
-                                       enable_mock_profile=False, select=select, exclude=exclude),
-            # D and its reference instant: ages are judged against the data interval end, never the wall
-            # clock (dbt's run_reference_at() falls back to D+1 00:30 when the interval does not describe D)
-            operator_args={"pool": WRITER_POOL, "install_deps": False,
-                           # no unit tests, as in dbt_views: they test the SQL on fixtures, CI's job
-                           # (https://docs.getdbt.com/docs/build/unit-tests, "When to run unit tests")
-                           "dbt_cmd_flags": ["--exclude-resource-type", "unit_test"],
-                           "vars": {"run_date": "{{ ds }}", "run_reference_at": "{{ data_interval_end }}"}},
-            default_args={"retries": 0},
-        )
-    return _dbt_build_task(f"{group_id}_build", select, exclude)
-
-
-def _dbt_build_task(task_id: str, select: list[str] | None, exclude: list[str] | None, unit_tests: bool = False):
-    @task(task_id=task_id, pool=WRITER_POOL)
-    def dbt_build(ds: str | None = None, data_interval_end=None) -> None:
-        from dwh.pipeline import dbt_build as build
-
-        build(ds, select=" ".join(select or []) or None, exclude=" ".join(exclude or []) or None,
-              reference_at=data_interval_end, unit_tests=unit_tests)
-
-    return dbt_build()
-
-
 def _ingest_task(source: str):
     @task(task_id=f"ingest_{source}", retries=0)
     def ingest(ds: str | None = None) -> dict:
@@ -88,18 +53,25 @@ def _ingest_task(source: str):
         from ingest.run import IngestFailed
 
         try:
-            return run_ingest(source, ds)
+            manifest = run_ingest(source, ds)
         except IngestFailed as exc:
             # The client already retried the transient faults; an Airflow retry would only repeat them.
             raise AirflowFailException(str(exc)) from exc
+        # the run manifest itself is in the landing zone and raw.ingest_runs; XCom carries only the verdicts
+        return {name: entry["status"] for name, entry in manifest["datasets"].items()}
 
     return ingest()
+
+
+def _checked(summary) -> dict:
+    """What a validation task hands on (XCom): counts, and the tables an error-severity failure withholds."""
+    return {"counts": summary.counts(), "withheld": summary.failed_tables, "unverified": summary.warned_tables}
 
 
 @dag(
     dag_id="crypto_market_daily",
     schedule=CronDataIntervalTimetable("30 0 * * *", timezone="UTC"),
-    start_date=datetime(2026, 10, 1),
+    start_date=pendulum.datetime(2026, 10, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     # No Airflow retries by default: the HTTP client already retries transient faults, and a dbt or
@@ -112,26 +84,14 @@ def _ingest_task(source: str):
 def crypto_market_daily():
     ingests = [_ingest_task(name) for name in _enabled_sources()]
 
-    @task(pool=WRITER_POOL, trigger_rule="all_done", retries=1, retry_delay=timedelta(seconds=30))
+    @task(pool=WRITER_POOL, trigger_rule="all_done", retries=1, retry_delay=dt.timedelta(seconds=30))
     def load_raw(ds: str | None = None) -> dict:
         from dwh.pipeline import load
 
-        return load(ds)
-
-    @task(pool=WRITER_POOL)
-    def validate(ds: str | None = None) -> dict:
-        import logging
-
-        from dwh.pipeline import validate as run_validation
-
-        # A failed check blocks publishing what it guards (publish withholds that mart, its figures turn
-        # 'unverified'), not the whole run: one broken domain must not hold back the others' figures.
-        summary = run_validation(ds, fail_on_error=False)
-        failed = sorted({r.table for r in summary["results"] if r.bad and r.severity == "error"})
-        if failed:
-            logging.getLogger(__name__).error("error-severity checks failed for %s; withheld from publishing: %s",
-                                              ds, ", ".join(failed))
-        return {"failed_tables": failed, "checks": len(summary["results"])}
+        # per-dataset counts are in raw.load_log; XCom carries the day's totals
+        loaded = [stats for stats in load(ds).values() if isinstance(stats, dict)]
+        return {key: sum(v for stats in loaded if isinstance(v := stats.get(key), int))
+                for key in ("files", "records", "loaded", "quarantined")}
 
     @task(pool=WRITER_POOL)
     def source_freshness(ds: str | None = None, data_interval_end=None) -> dict:
@@ -142,10 +102,24 @@ def crypto_market_daily():
         return check(ds, data_interval_end)
 
     @task(pool=WRITER_POOL)
-    def validate_figures(ds: str | None = None) -> None:
+    def validate(ds: str | None = None) -> dict:
+        from dwh.pipeline import validate as run_validation
+
+        # GX on the raw tables as loaded; a failure is recorded in audit, where the build reads it
+        return _checked(run_validation(ds, fail_on_error=False))
+
+    @task(pool=WRITER_POOL)
+    def dbt_build(ds: str | None = None, data_interval_end=None) -> None:
+        from dwh.pipeline import dbt_build as build
+
+        # D and its reference instant: ages are judged against the data interval end, never the wall clock
+        build(ds, reference_at=data_interval_end)
+
+    @task(pool=WRITER_POOL)
+    def validate_figures(ds: str | None = None) -> dict:
         from dwh.pipeline import validate_figures as run_validation
 
-        run_validation(ds, fail_on_error=False)  # a failure withholds marts.headline_figures at publish  # GX on the published figures themselves (marts.headline_figures)
+        return _checked(run_validation(ds, fail_on_error=False))
 
     @task(pool=WRITER_POOL)
     def brief(ds: str | None = None) -> str:
@@ -153,22 +127,20 @@ def crypto_market_daily():
 
         return str(write(ds))
 
-    @task(pool=WRITER_POOL, outlets=[SNAPSHOT], retries=1, retry_delay=timedelta(seconds=30))
+    @task(pool=WRITER_POOL, outlets=[SNAPSHOT], retries=1, retry_delay=dt.timedelta(seconds=30))
     def publish(ds: str | None = None) -> str:
-        from dwh.pipeline import publish as run_publish
+        import logging
 
+        from dwh.pipeline import publish as run_publish
+        from dwh.pipeline import withheld
+
+        held = withheld(ds)
+        if held:
+            logging.getLogger(__name__).error("error-severity checks failed for %s; withheld from publishing: %s",
+                                              ds, ", ".join(sorted(held)))
         return str(run_publish(ds))
 
-    loaded = load_raw()
-    # Seeds, staging and intermediate views build in one dbt call (cheap views, one start-up);
-    # the marts are the tasks an operator watches, one per model with its tests.
-    # (without unit tests: they mock raw tables that a disabled source never created; CI runs them)
-    views = _dbt_build_task("dbt_views", None, [MARTS, VERIFICATION])
-    dbt = _dbt_models("dbt", [MARTS], [VERIFICATION])
-    checked = validate()
-    # headline figures are modelled after validation and freshness, whose results mark them 'unverified'
-    verification = _dbt_models("dbt_verification", [VERIFICATION], [])
-    ingests >> loaded >> source_freshness() >> views >> dbt >> checked >> verification >> validate_figures() \
+    ingests >> load_raw() >> source_freshness() >> validate() >> dbt_build() >> validate_figures() \
         >> brief() >> publish()
 
 

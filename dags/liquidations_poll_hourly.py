@@ -12,16 +12,17 @@ very end, and the poll of D+1 starts an hour later.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+import pendulum
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 
 def _poll_sources() -> list[str]:
     # Parse-time, no network: the enabled sources that have a retention-limited dataset.
-    from ingest.config import enabled_sources
     from dwh.pipeline import retention_datasets
+    from ingest.config import enabled_sources
 
     return [s.name for s in enabled_sources() if retention_datasets(s.name)]
 
@@ -48,7 +49,7 @@ def _poll_task(source: str):
 @dag(
     dag_id="liquidations_poll_hourly",
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=datetime(2026, 10, 1),
+    start_date=pendulum.datetime(2026, 10, 1, tz="UTC"),
     catchup=False,  # an hour that is past is past: what a late poll still finds, it records as covered
     max_active_runs=1,
     dagrun_timeout=timedelta(minutes=50),

@@ -19,10 +19,11 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ingest.config import data_dir
 
@@ -44,7 +45,7 @@ def mark_done(source: str, day: dt.date, info: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps({"source": source, "date": day.isoformat(),
-                               "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(), **info}, default=str))
+                               "finished_at": dt.datetime.now(dt.UTC).isoformat(), **info}, default=str))
     os.replace(tmp, path)  # a crash leaves either no marker or a whole one
 
 

@@ -1,7 +1,8 @@
 """The daily brief: `write_brief(day)` writes $DWH_DATA_DIR/reports/brief_<D>.md and .html.
 
 Every value and every label comes from the warehouse: the figures and their verification status from
-marts.headline_figures, the detail (funding per venue, the expiry calendar, holdings) from the marts.
+figures.headline_figures, the checks from figures.check_results and audit.source_freshness, the detail
+(funding per venue, the expiry calendar, holdings) from the marts.
 Only the wording is fixed here. A figure is always printed with its label: verified by N sources,
 single source, disputed or unverified. The reasons the mart gives are split into their causes, and each
 cause is one numbered caveat, listed once under Caveats with the figures it concerns; a figure points to
@@ -155,10 +156,16 @@ def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return [{c: float(v) if isinstance(v, Decimal) else v for c, v in zip(cols, r)} for r in cur.fetchall()]
 
 
+def _first(con, *relations: str) -> str | None:
+    """The first of schema.table names that exists: the figures layer, else the names kept for old readers."""
+    return next((r for r in relations if _exists(con, *r.split("."))), None)
+
+
 def load_figures(con, day: dt.date) -> dict[tuple[str, str, str | None], dict[str, Any]]:
-    if not _exists(con, "marts", "headline_figures"):
+    figures = _first(con, "figures.headline_figures", "marts.headline_figures")
+    if figures is None:
         return {}
-    rows = _rows(con, "SELECT * FROM marts.headline_figures WHERE date = ?", [day])
+    rows = _rows(con, f"SELECT * FROM {figures} WHERE date = ?", [day])  # a constant name  # nosec B608
     return {(r["figure"], r["asset"], r["entity"]): r for r in rows}
 
 
@@ -379,9 +386,10 @@ def caveats(con, day: dt.date, figs: dict, notes: Notes) -> Section:
             counts[f["verification_status"]] = counts.get(f["verification_status"], 0) + 1
         s.paragraphs.append("Entity balances: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
                             + ".")
-    if _exists(con, "marts", "data_quality_results"):
-        dq = _rows(con, """SELECT status, severity, "table", expectation, observed_value FROM marts.data_quality_results
-                           WHERE run_date = ? ORDER BY severity, "table", expectation""", [day])
+    checks = _first(con, "figures.check_results", "marts.data_quality_results")
+    if checks is not None:
+        dq = _rows(con, f"""SELECT status, severity, "table", expectation, observed_value FROM {checks}
+                           WHERE run_date = ? ORDER BY severity, "table", expectation""", [day])  # a constant name  # nosec B608
         bad = [r for r in dq if r["status"] in ("failed", "error")]
         s.paragraphs.append(f"Data quality: {len(dq) - len(bad)} of {len(dq)} checks passed or were skipped for {day}"
                             + (f"; {len(bad)} failed." if bad else "."))
@@ -396,8 +404,10 @@ def caveats(con, day: dt.date, figs: dict, notes: Notes) -> Section:
                               for r in bad]))
     else:
         s.paragraphs.append(f"Data quality: no checks recorded for {day}.")
-    if _exists(con, "staging", "stg_dbt__source_freshness_checks"):
-        stale = _rows(con, """SELECT relation, status, age_hours FROM staging.stg_dbt__source_freshness_checks
+    if _exists(con, "audit", "source_freshness"):
+        # one verdict per table and day (the table's key); a table without any data is not called stale
+        stale = _rows(con, """SELECT schema_name || '.' || table_name AS relation, status, age_hours
+                              FROM audit.source_freshness
                               WHERE run_date = ? AND status IN ('warn', 'error') AND max_loaded_at >= TIMESTAMPTZ '2000-01-01'
                               ORDER BY relation""", [day])
         # ages on the run's clock (dbt_project/macros/run_clock.sql): the same whenever the check ran

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
 W, H = 640, 250

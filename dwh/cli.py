@@ -4,7 +4,7 @@
     dwh backfill --start S --end E [--force]          ingest+load per day (resumable), then build once
     dwh status                                        runs, freshness, failing checks, unverified figures
     dwh sql "<query>" [--format table|csv|json]       read-only query of the published snapshot
-    dwh sandbox | dwh brief --date D | dwh docs
+    dwh brief --date D | dwh docs
 
 A usage problem (bad date, unknown source, nothing to read yet) is one line on stderr and exit
 code 2, never a traceback: the person at the terminal can act on it. A step that fails at run
@@ -19,12 +19,12 @@ import json
 import logging
 import os
 import signal
-import subprocess  # argument lists only, never a shell  # nosec B404
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -87,8 +87,8 @@ def _sources(requested: list[str] | None) -> list[str]:
 
 
 def _snapshot_path() -> Path:
-    from ingest.config import data_dir
     from dwh.publish import SNAPSHOT_DB
+    from ingest.config import data_dir
 
     return data_dir() / "snapshot" / SNAPSHOT_DB
 
@@ -133,16 +133,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     day = _date(args.date)
     sources = _sources(args.source)
     if args.airflow:
-        env = dict(os.environ)
-        if args.source:
-            env["DWH_SOURCES"] = str(_sources_file_with(sources))
+        from dwh.airflow_env import airflow_env, run
+
+        extra = {"DWH_SOURCES": str(_sources_file_with(sources))} if args.source else {}
         _out(f"dwh run {day} through Airflow (dags test), sources: {', '.join(sources)}")
-        return subprocess.call([sys.executable, "-m", "dwh.airflow_env", "run", "--date", day.isoformat()], env=env)  # argument list, no shell  # nosec B603
+        return run(day.isoformat(), airflow_env(extra))
 
     _out(f"dwh run {day}: {', '.join(sources)}")
     started = time.monotonic()
-    manifests, failed = _step(f"ingest ({len(sources)} sources in parallel)", ingest_parallel, sources, day)
+    manifests, _ = _step(f"ingest ({len(sources)} sources in parallel)", ingest_parallel, sources, day)
     _report_ingest(manifests)
+    # as in the DAG, where such an ingest task succeeds: an aggregator without its key is skipped by design
+    failed = sorted(m["source"] for m in manifests if any(v.get("status") == "failed" for v in m["datasets"].values()))
     # Like the DAG's all_done trigger: what did land is still loaded and modelled.
     _step("load", pipeline.load, day, sources)
     if not any(v.get("status") == "ok" for m in manifests for v in m["datasets"].values()):
@@ -199,35 +201,32 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def _model_check_publish(day: dt.date, no_gate: bool) -> None:
-    """The DAG's steps after load, in its order: freshness, marts, checks, verified figures, brief, publish."""
+    """The run's steps after load, as the DAG runs them (dwh.pipeline.steps_after_load), one line each."""
     from dwh import pipeline
 
-    _step("source freshness", pipeline.source_freshness, day)
-    _step("dbt build", pipeline.dbt_build, day, exclude=pipeline.VERIFICATION)
-    _validate(day, no_gate)
-    # headline figures are modelled after validation: the checks' results decide their labels
-    _step("verify (dbt build, tag:verification)", pipeline.verify, day)
-    brief = _step("brief", pipeline.brief, day)
-    snapshot = _step("publish", pipeline.publish)
-    _out(f"snapshot: {snapshot}")
-    _out(f"brief   : {brief}" if brief else "brief   : (no brief module installed yet)")
+    done: dict[str, Any] = {}
+    for name, step in pipeline.steps_after_load(day):
+        if name == "brief":
+            _gate(day, no_gate)
+        done[name] = _step(name.replace("_", " "), step)
+    _out(f"snapshot: {done['publish']}")
+    _out(f"brief   : {done['brief']}")
 
 
-def _validate(day: dt.date, no_gate: bool) -> None:
-    """As in the DAG, failing error-severity checks stop the run before publish; `--no-check-gate`
-    records them (marts.data_quality_results) and publishes anyway, e.g. for a backfill of only some
-    sources, whose other marts are empty and fail their freshness checks by construction."""
+def _gate(day: dt.date, no_gate: bool) -> None:
+    """`dwh run` is stricter than the DAG: a failed error-severity check (GX on raw or figures, or a dbt
+    test that withholds its mart) stops it before the brief and publish. `--no-check-gate` goes on like
+    the DAG: the checks stay recorded and publish withholds only what they guard."""
     from dwh import pipeline
 
-    if not no_gate:
-        _step("validate", pipeline.validate, day)
+    held = pipeline.withheld(day)
+    if not held:
         return
-    summary = _step("validate", pipeline.validate, day, fail_on_error=False)
-    results = summary.get("results", []) if isinstance(summary, dict) else []
-    bad = [r for r in results if getattr(r, "bad", False) and getattr(r, "severity", "") == "error"]
-    if bad:
-        _out(f"  warning: {len(bad)} error-severity check(s) failed; publishing anyway (--no-check-gate): "
-             + "; ".join(f"{r.suite} {r.expectation}" for r in bad[:5]))
+    listed = "; ".join(f"{table}: {why}" for table, why in sorted(held.items()))
+    if not no_gate:
+        raise StepFailed(f"checks failed for {day}, nothing published (--no-check-gate publishes the rest and "
+                         f"withholds these): {listed}")
+    _out(f"  warning: withheld at publish (--no-check-gate): {listed}")
 
 
 # ---------------------------------------------------------------- backfill
@@ -251,17 +250,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise UsageError(f"--end {end} is before --start {start}")
     sources = _sources(args.source)
     days = backfill.days_between(start, end)
-    before_ingest = None
-    if args.sandbox:
-        from dwh.sandbox_proc import SandboxHandle
-
-        handle = SandboxHandle(args.sandbox)
-        if not handle.healthy():
-            raise UsageError(f"no sandbox answering at {args.sandbox}")
-
-        def before_ingest(day: dt.date) -> None:  # the clock the scheduled run of D would see
-            handle.set_clock(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc))
-
+    # set only by a harness that steers a simulated market's clock (through main); a deployment leaves it
+    # None: the venues' own clocks are the wall clock
+    before_ingest = getattr(args, "before_ingest", None)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     console = Console(stderr=False, highlight=False)
     done = skipped = 0
@@ -367,12 +358,14 @@ def _jsonable(value: Any) -> Any:
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
+    from ingest.warehouse import connect as open_warehouse
+
     path = _snapshot_path()
     if not path.exists():
         raise UsageError(f"no published snapshot at {path}: run the pipeline first (dwh run / make demo)")
     query = args.query if args.query != "-" else sys.stdin.read()
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_warehouse(path, read_only=True) as con:
             res = con.execute(query)
             if res.description is None:
                 _out("(no result set)")
@@ -397,18 +390,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------- sandbox, brief, docs
-
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    import importlib.util
-
-    if importlib.util.find_spec("sandbox.__main__") is None:
-        raise UsageError("the exchange sandbox is not installed (no sandbox/__main__.py)")
-    cmd = [sys.executable, "-m", "sandbox", "--host", args.host, "--port", str(args.port), *args.extra]
-    _out(f"sandbox on http://{args.host}:{args.port} (Ctrl-C stops it); point DWH_SOURCES at config/sandbox.yml")
-    os.execv(sys.executable, cmd)  # the sandbox owns the terminal and its signals from here on  # fixed argument list, no shell  # nosec B606
-    return EXIT_OK  # not reached
-
+# ---------------------------------------------------------------- brief, docs
 
 def cmd_brief(args: argparse.Namespace) -> int:
     from dwh import pipeline
@@ -433,7 +415,7 @@ def docs_dir() -> Path:
 
 def generate_docs() -> Path:
     """`dbt docs generate` (catalog + lineage) into the data dir, so it never overwrites the manifest
-    that cosmos renders the DAG from."""
+    `make manifest` keeps for every data dir's first parse."""
     from dwh.dbt import run_dbt
 
     target = docs_dir()
@@ -500,8 +482,6 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-build", action="store_true", help="only ingest and load; no dbt build, checks or publish")
     b.add_argument("--no-check-gate", action="store_true",
                    help="publish even if error-severity checks fail (they are still recorded)")
-    b.add_argument("--sandbox", metavar="URL",
-                   help="exchange sandbox to steer: its clock is set to D+1 00:30 UTC before day D (tests, demos)")
     b.set_defaults(func=cmd_backfill)
 
     pl = sub.add_parser("poll", help="land the retention-limited REST datasets (liquidations) of the day in "
@@ -518,12 +498,6 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.set_defaults(func=cmd_sql)
 
-    sb = sub.add_parser("sandbox", help="start the exchange sandbox in the foreground")
-    sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8765)
-    sb.add_argument("extra", nargs=argparse.REMAINDER, help="more options for python -m sandbox (after --)")
-    sb.set_defaults(func=cmd_sandbox)
-
     br = sub.add_parser("brief", help="write the daily brief for one date")
     br.add_argument("--date", required=True)
     br.set_defaults(func=cmd_brief)
@@ -536,10 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, before_ingest: Callable[[dt.date], None] | None = None) -> int:
+    """`before_ingest(day)` runs before each backfilled day's ingest: a harness's hook, no user option."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "extra", None) and args.extra[0] == "--":
-        args.extra = args.extra[1:]
+    args.before_ingest = before_ingest
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -1,7 +1,7 @@
-"""`dbt source freshness`, its verdict kept in the warehouse (raw.source_freshness) for the figures.
+"""`dbt source freshness`, its verdict kept in the warehouse (audit.source_freshness) for the figures.
 
-A stale source only warns: the run goes on, and marts.headline_figures marks the figures built on that
-table 'unverified'. The check's JSON (dbt's sources.json) is written under the data dir and loaded one
+A stale source only warns: the run goes on, and figures.headline_figures marks the figures built on that
+table 'unverified' (dbt reads the verdicts back as its `audit` source). The check's JSON (dbt's sources.json) is written under the data dir and loaded one
 row per source table; a rerun for the same day replaces that day's rows.
 
 Ages are on the run's clock, not the wall clock: the project's `collect_freshness` (dbt_project/macros/
@@ -22,11 +22,15 @@ from ingest.config import data_dir
 
 log = logging.getLogger(__name__)
 
-TABLE = "raw.source_freshness"
+SCHEMA = "audit"
+TABLE = f"{SCHEMA}.source_freshness"
+# One verdict per table and run date, and dbt's own statuses: the writer holds these, no later check has to.
 DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     run_date DATE NOT NULL, source_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, schema_name VARCHAR,
-    status VARCHAR NOT NULL, max_loaded_at TIMESTAMPTZ, snapshotted_at TIMESTAMPTZ, age_hours DOUBLE,
-    warn_after_hours DOUBLE, error VARCHAR, checked_at TIMESTAMPTZ NOT NULL)"""
+    status VARCHAR NOT NULL CHECK (status IN ('pass', 'warn', 'error', 'runtime error')),
+    max_loaded_at TIMESTAMPTZ, snapshotted_at TIMESTAMPTZ, age_hours DOUBLE,
+    warn_after_hours DOUBLE, error VARCHAR, checked_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (run_date, source_name, table_name))"""
 _PERIOD_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
 
 
@@ -63,7 +67,7 @@ def _hours(criteria: dict[str, Any] | None) -> float | None:
 def parse(path: Path, day: dt.date, schemas: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """One row per source table from dbt's sources.json; the schema comes from the manifest's sources."""
     doc = json.loads(path.read_text())
-    checked_at = (doc.get("metadata") or {}).get("generated_at") or dt.datetime.now(dt.timezone.utc).isoformat()
+    checked_at = (doc.get("metadata") or {}).get("generated_at") or dt.datetime.now(dt.UTC).isoformat()
     rows = []
     for r in doc.get("results") or []:
         parts = str(r.get("unique_id", "")).split(".")
@@ -93,9 +97,13 @@ def source_schemas() -> dict[str, str]:
     return {uid: node.get("schema") for uid, node in json.loads(manifest.read_text()).get("sources", {}).items()}
 
 
-def store(con, day: dt.date, rows: list[dict[str, Any]]) -> int:
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+def ensure_table(con) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     con.execute(DDL)
+
+
+def store(con, day: dt.date, rows: list[dict[str, Any]]) -> int:
+    ensure_table(con)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {TABLE} WHERE run_date = ?", [day])  # constant table, bound values  # nosec B608

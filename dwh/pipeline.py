@@ -1,16 +1,20 @@
 """The daily pipeline's steps as plain functions: the DAG, the CLI and the demo call these.
 
-Only `load`, `dbt_build`, `validate` and `publish` write to the warehouse; callers serialize them
-(an Airflow pool of one slot, or simply running them in order).
+The run of D: ingest (per source) -> load -> source freshness -> validate (GX on raw) -> one dbt build
+(staging, intermediate, marts with their tests, figures) -> validate figures (GX) -> brief -> publish.
+Every step but ingest and brief writes to the warehouse; callers serialize them (an Airflow pool of one
+slot, or simply running them in order).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest import warehouse
 from ingest.config import data_dir, enabled_sources, warehouse_path
 
 log = logging.getLogger(__name__)
@@ -54,7 +58,7 @@ def poll(day: str | dt.date | None = None, sources: list[str] | None = None) -> 
     A source that fails is reported, the others still poll."""
     from ingest.run import ingest_source
 
-    target = parse_day(day) if day is not None else dt.datetime.now(dt.timezone.utc).date()
+    target = parse_day(day) if day is not None else dt.datetime.now(dt.UTC).date()
     out: dict[str, Any] = {}
     for source in sources or source_names():
         names = retention_datasets(source)
@@ -64,13 +68,12 @@ def poll(day: str | dt.date | None = None, sources: list[str] | None = None) -> 
 
 
 def connect(read_only: bool = False):
-    import duckdb
 
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run the pipeline first (make demo / dwh run)")
-    return duckdb.connect(str(path), read_only=read_only)
+    return warehouse.connect(path, read_only=read_only)
 
 
 class NothingEnabled(RuntimeError):
@@ -91,7 +94,7 @@ def load(day: str | dt.date, sources: list[str] | None = None) -> dict[str, Any]
     """Load the landed files of every configured source for the day (disabled ones too: what was
     landed earlier stays loadable)."""
     from ingest.load import load_day
-    from ingest.venues import datasets_for, MODULES
+    from ingest.venues import MODULES, datasets_for
 
     names = sources or [n for n in require_enabled_sources() if n in MODULES]
     with connect() as con:
@@ -109,10 +112,25 @@ def dbt_vars(day: str | dt.date, reference_at: str | dt.datetime | None = None) 
     return json.dumps(doc)
 
 
+def ensure_audit_tables() -> None:
+    """The check-result tables dbt reads as its `audit` source, empty until a check writes them: a build
+    before any check ran (a first run, a test fixture) reads no result rather than a missing relation."""
+    from dwh.freshness import ensure_table
+    from expectations.runner import RESULTS_DDL, RESULTS_SCHEMA
+
+    with connect() as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+        con.execute(RESULTS_DDL)
+        ensure_table(con)
+
+
 def dbt_build(day: str | dt.date | None = None, select: str | None = None, exclude: str | None = None,
               reference_at: str | dt.datetime | None = None, unit_tests: bool = False) -> None:
+    """One `dbt build` of the whole project (or of `select`): staging, intermediate, the marts with their
+    tests, the figures layer. Mart tests warn and store their failures in `audit`; the figures read them."""
     from dwh.dbt import run_dbt
 
+    ensure_audit_tables()
     args = ["build"]
     if not unit_tests:
         # dbt's unit tests read fixed fixtures, not the day's data, and need every source table they mock to
@@ -129,44 +147,33 @@ def dbt_build(day: str | dt.date | None = None, select: str | None = None, exclu
     run_dbt(args)
 
 
-FIGURE_SUITES = ("marts.headline_figures",)  # checked by validate_figures, once the figures are built
-
-
-def validate(day: str | dt.date, *, fail_on_error: bool = True) -> dict[str, Any]:
+def _run_suites(day: str | dt.date, phase: str, fail_on_error: bool):
     from expectations.runner import raise_on_errors, run_suites
-    from expectations.suite import load_suites
+    from expectations.suite import suites_for
 
-    suites = [s for s in load_suites() if s.name not in FIGURE_SUITES]
-    summary = run_suites(warehouse_path(), parse_day(day), suites=suites)
+    summary = run_suites(warehouse_path(), parse_day(day), suites=suites_for(phase))
     if fail_on_error:
         raise_on_errors(summary)
-    return summary if isinstance(summary, dict) else getattr(summary, "__dict__", {"summary": str(summary)})
+    return summary
 
 
-VERIFICATION = "tag:verification"  # headline figures: modelled after validation, from its results
+def validate(day: str | dt.date, *, fail_on_error: bool = True):
+    """GX on the raw tables as loaded, before dbt reads them (results into audit.data_quality_results)."""
+    return _run_suites(day, "raw", fail_on_error)
 
 
 def source_freshness(day: str | dt.date, reference_at: str | dt.datetime | None = None) -> dict[str, int]:
-    """`dbt source freshness` into raw.source_freshness, ages measured against D's reference instant (not
+    """`dbt source freshness` into audit.source_freshness, ages measured against D's reference instant (not
     the wall clock); stale sources warn (their figures turn 'unverified')."""
     from dwh.freshness import check_and_store
 
     return check_and_store(parse_day(day), reference_at)
 
 
-def verify(day: str | dt.date) -> None:
-    """The verification build: headline figures from the marts, the checks' results and the tolerances."""
-    dbt_build(day, select=VERIFICATION)
-
-
-def validate_figures(day: str | dt.date, *, fail_on_error: bool = True) -> dict[str, Any]:
-    """GX on what the verification build published (its rows join the day's marts.data_quality_results)."""
-    from expectations.runner import raise_on_errors, run_suites
-
-    summary = run_suites(warehouse_path(), parse_day(day), suites=list(FIGURE_SUITES))
-    if fail_on_error:
-        raise_on_errors(summary)
-    return summary.__dict__
+def validate_figures(day: str | dt.date, *, fail_on_error: bool = True):
+    """GX on the published figures (figures.*), after the build; its rows join D's audit.data_quality_results,
+    which figures.check_results reads, so a failure withholds the figures at publish."""
+    return _run_suites(day, "figures", fail_on_error)
 
 
 def publish(day: str | dt.date | None = None) -> Path:
@@ -183,3 +190,31 @@ def brief(day: str | dt.date) -> Path:
     from dwh.brief import write_brief
 
     return write_brief(parse_day(day))
+
+
+def withheld(day: str | dt.date) -> dict[str, str]:
+    """What publishing D would withhold: schema.table -> the error-severity checks that failed."""
+    from dwh.publish import withheld_tables
+
+    return withheld_tables(warehouse_path(), parse_day(day))
+
+
+def steps_after_load(day: str | dt.date, reference_at: str | dt.datetime | None = None
+                     ) -> list[tuple[str, Callable[[], Any]]]:
+    """The run of D after its load, in the DAG's order (dags/crypto_market_daily.py): named steps, so a
+    caller can time, report or stop between them. A failed check never stops this sequence; it withholds
+    what it guards at publish."""
+    d = parse_day(day)
+    return [  # named as the DAG's tasks
+        ("source_freshness", lambda: source_freshness(d, reference_at)),
+        ("validate", lambda: validate(d, fail_on_error=False)),
+        ("dbt_build", lambda: dbt_build(d, reference_at=reference_at)),
+        ("validate_figures", lambda: validate_figures(d, fail_on_error=False)),
+        ("brief", lambda: brief(d)),
+        ("publish", lambda: publish(d)),
+    ]
+
+
+def run_after_load(day: str | dt.date, reference_at: str | dt.datetime | None = None) -> dict[str, Any]:
+    """Every step of `steps_after_load`, in order; their results by step name."""
+    return {name: step() for name, step in steps_after_load(day, reference_at)}

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from ingest.warehouse import connect as open_warehouse
+
 # dbt's source freshness threshold (models/staging/_sources.yml: warn_after 36 hours).
 STALE_AFTER = dt.timedelta(hours=36)
 # The scheduled run of D reads D at D+1 00:30 UTC: ages are measured against the latest run's reference
@@ -50,9 +52,10 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str
         "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
 
 
-def _mart(tables: set[tuple[str, str]], name: str) -> str | None:
-    """The qualified name of a mart in the warehouse (schema marts) or the snapshot (schema main)."""
-    for schema in ("marts", "main"):
+def _mart(tables: set[tuple[str, str]], name: str, layer: str | None = None) -> str | None:
+    """The qualified name of a relation in its own layer (`figures`, in the warehouse and the snapshot), else
+    under the mart name kept for it: schema marts in the warehouse, main in the snapshot."""
+    for schema in ((layer,) if layer else ()) + ("marts", "main"):
         if (schema, name) in tables:
             return f'{schema}."{name}"'
     return None
@@ -96,15 +99,15 @@ def _freshness_section(con, tables) -> Section | None:
     # a source's data counts from the close its latest run described (D+1 00:00); the fetch time is shown,
     # not judged: a backfill fetches late by design
     latest = max(days)
-    reference = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc) \
+    reference = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC) \
         + REFERENCE_AFTER_CLOSE
     out = []
     for source, day, fetched, n in rows:
         if day is None:
             out.append((source, None, None, None, n, "no data"))
             continue
-        age = reference - dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
-        out.append((source, day, fetched.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M") if fetched else None,
+        age = reference - dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+        out.append((source, day, fetched.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if fetched else None,
                     round(age.total_seconds() / 3600, 1), n, "stale" if age > STALE_AFTER else "fresh"))
     return Section(f"Freshness per source (stale after {int(STALE_AFTER.total_seconds() // 3600)} h)",
                    ["source", "latest day", "last fetch (UTC)", "age h", "rows", "state"], out,
@@ -113,7 +116,9 @@ def _freshness_section(con, tables) -> Section | None:
 
 
 def _checks_section(con, tables) -> Section | None:
-    name = _mart(tables, "data_quality_results")
+    # the figures layer's union of GX results and the marts' dbt tests (marts.data_quality_results in a snapshot)
+    name = ('figures."check_results"' if ("figures", "check_results") in tables
+            else _mart(tables, "data_quality_results"))
     if not name:
         return None
     rows = con.execute(f"""
@@ -128,7 +133,7 @@ def _checks_section(con, tables) -> Section | None:
 
 
 def _unverified_section(con, tables) -> Section | None:
-    name = _mart(tables, "headline_figures")
+    name = _mart(tables, "headline_figures", layer="figures")
     if not name:
         return None
     cols = _columns(con, *name.replace('"', "").split("."))
@@ -198,13 +203,13 @@ def collect(warehouse: Path, snapshot: Path, landing: Path | None = None) -> Sta
     try:
         if not warehouse.exists():
             raise FileNotFoundError(warehouse)
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = open_warehouse(warehouse, read_only=True)
         status = Status(origin=f"warehouse {warehouse}")
     except (FileNotFoundError, duckdb.IOException) as exc:
         if not snapshot.exists():
             raise FileNotFoundError(
                 f"no warehouse at {warehouse} and no snapshot at {snapshot}: run the pipeline first") from exc
-        con = duckdb.connect(str(snapshot), read_only=True)
+        con = open_warehouse(snapshot, read_only=True)
         reason = "is locked by a running step" if warehouse.exists() else "does not exist"
         status = Status(origin=f"snapshot {snapshot}",
                         notes=[f"the warehouse {reason}; ingest runs and freshness need it (raw is not published)"])

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", default=None, help="DuckDB file (default $DWH_DATA_DIR/warehouse.duckdb)")
     ap.add_argument("--suite", action="append", help="suite name (file name without .yml); repeatable")
     ap.add_argument("--docs-dir", default=None, help="Data Docs output (default $DWH_DATA_DIR/reports/gx_docs)")
-    ap.add_argument("--no-write", action="store_true", help="do not write marts.data_quality_results")
+    ap.add_argument("--no-write", action="store_true", help="do not write audit.data_quality_results")
     args = ap.parse_args(argv)
 
     try:

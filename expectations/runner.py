@@ -7,7 +7,11 @@ Three phases, so the warehouse is never held longer than needed:
 2. validate: GX pandas datasource (SQL datasources on duckdb_engine fail in GX 1.24), one asset per
    table, one batch and GX suite per slice, in a file context under the data dir so Data Docs build;
 3. write: one write connection, DELETE + INSERT of the run date's rows for the suites run, in one
-   transaction, into `marts.data_quality_results`.
+   transaction, into `audit.data_quality_results`.
+
+The pipeline runs the suites twice a day: on the raw tables before dbt builds anything (`validate`), and on
+the published figures after it (`validate_figures`). Mart-level invariants are dbt's own tests; dbt reads
+these results back as its `audit` source, downstream of nothing it builds.
 """
 from __future__ import annotations
 
@@ -25,11 +29,13 @@ import duckdb
 import pandas as pd
 
 from expectations.suite import Check, Suite, load_suites
+from ingest import warehouse
 from ingest.config import data_dir
 
 log = logging.getLogger(__name__)
 
-RESULTS_TABLE = "marts.data_quality_results"
+RESULTS_SCHEMA = "audit"
+RESULTS_TABLE = f"{RESULTS_SCHEMA}.data_quality_results"
 RESULTS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
     run_date       DATE      NOT NULL,
@@ -141,7 +147,7 @@ def run_suites(
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no warehouse at {db_path}")
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = warehouse.connect(db_path, read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ -> UTC-aware pandas, day bounds in UTC
         sources = enabled if enabled is not None else _enabled_sources()
@@ -149,7 +155,7 @@ def run_suites(
     finally:
         con.close()
 
-    checked_at = dt.datetime.now(dt.timezone.utc)
+    checked_at = dt.datetime.now(dt.UTC)
     docs = Path(docs_dir) if docs_dir else default_docs_dir()
     outcomes, index = _validate(plans, docs, day, checked_at)
     results = []
@@ -168,27 +174,6 @@ def run_suites(
 
 # --- which tables the configured sources feed ---------------------------------------------------
 
-# A mart's domain, and which datasets of an enabled source feed it (names from ingest's Dataset specs, so a
-# new venue with a `funding_rates` dataset feeds funding without an edit here). The reference aggregators
-# corroborate figures but feed no mart, so only venues count for the market domains.
-MART_DOMAINS = {
-    "marts.funding_rates": "funding", "marts.funding_daily": "funding", "marts.funding_daily_total": "funding",
-    "marts.prices_daily": "prices",
-    "marts.open_interest_daily": "open_interest", "marts.open_interest_daily_total": "open_interest",
-    "marts.options_expiries": "options", "marts.options_expiries_total": "options",
-    "marts.fct_liquidations": "liquidations", "marts.liquidations_daily": "liquidations",
-    "marts.liquidations_daily_by_exchange": "liquidations",
-    "marts.entity_holdings_daily": "holdings", "marts.entity_flows_daily": "flows",
-}
-_DOMAIN_DATASETS = {
-    "funding": lambda name: name == "funding_rates",
-    "prices": lambda name: name in ("mark_price_klines", "index_price_klines", "tickers"),
-    "open_interest": lambda name: name in ("open_interest", "open_interest_hist", "tickers",
-                                           "instrument_snapshots", "asset_contexts"),
-    "options": lambda name: name.startswith("option_"),
-    "liquidations": lambda name: name in ("liquidations", "liquidations_ws", "future_trades"),
-}
-
 
 def _enabled_sources() -> list[Any]:
     from ingest.config import enabled_sources
@@ -196,30 +181,14 @@ def _enabled_sources() -> list[Any]:
     return enabled_sources()
 
 
-def domain_feeds(domain: str, sources: list[Any]) -> list[str]:
-    """The enabled sources that feed a mart domain."""
-    from ingest.venues import MODULES, datasets_for
-
-    if domain == "holdings":
-        return [s.name for s in sources if s.kind == "onchain"]
-    if domain == "flows":  # Bitcoin only (marts.entity_flows_daily)
-        return [s.name for s in sources if s.kind == "onchain" and s.extra.get("chain") == "bitcoin"]
-    wanted = _DOMAIN_DATASETS[domain]
-    return [s.name for s in sources if s.kind == "venue" and s.name in MODULES
-            and any(wanted(ds.name) for ds in datasets_for(s.name))]
-
-
 def unfed_reason(table: str, sources: list[Any]) -> str | None:
-    """Why no check of `table` can mean anything today, or None when an enabled source feeds it."""
+    """Why no check of `table` can mean anything today, or None when an enabled source feeds it: a raw
+    table of a disabled source stays empty by design, and failing its checks would only say so again."""
     schema, _, name = table.partition(".")
     if schema == "raw" and "__" in name:
         source = name.split("__", 1)[0]
         if source not in {s.name for s in sources}:
             return f"source {source} is not enabled"
-        return None
-    domain = MART_DOMAINS.get(table)
-    if domain and not domain_feeds(domain, sources):
-        return f"no enabled source for {domain.replace('_', ' ')}"
     return None
 
 
@@ -505,9 +474,9 @@ def write_results_to(db_path: str | Path, day: dt.date, suite_names: list[str], 
           r.checked_at, json.dumps(r.details, default=str)) for r in results],
         columns=["run_date", "suite", "expectation", "table", "status", "observed_value", "severity",
                  "checked_at", "details"])
-    con = duckdb.connect(str(db_path))
+    con = warehouse.connect(db_path)
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
         con.execute(RESULTS_DDL)
         con.execute("BEGIN TRANSACTION")
         try:

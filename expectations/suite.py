@@ -1,5 +1,10 @@
 """Suites as data: one YAML file per table under `expectations/suites/`, loaded into plain objects.
 
+GX checks two things here, each at its own step of the run: the raw tables as landed (`raw.*`, before dbt
+builds anything) and the published figures (`figures.*`, after it). Columns, keys and ranges of the marts
+are dbt tests and contracts, so a suite on any other schema belongs to no step (`suites_for` leaves it out
+and logs it; tests/expectations/test_suite.py fails on it).
+
     table: marts.funding_daily          # schema.table in the warehouse
     date_column: date                   # gives a row's day; needed by scope: day and row_count_vs_previous
     derived:                            # optional: name -> DuckDB expression, usable as a column
@@ -18,14 +23,17 @@ Built-in kinds, turned into GX expectations with bounds computed at run time:
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+log = logging.getLogger(__name__)
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SEVERITIES = ("error", "warning")
+PHASES = ("raw", "figures")  # the schemas GX checks: landed data before dbt, published figures after
 SCOPES = ("table", "day")
 BUILTINS = ("freshness", "row_count_vs_previous", "caps_by_group")
 
@@ -55,6 +63,10 @@ class Suite:
     date_column: str | None
     derived: dict[str, str]
     checks: tuple[Check, ...]
+
+    @property
+    def schema(self) -> str:
+        return self.table.partition(".")[0]
 
 
 def _default_id(kwargs: dict[str, Any]) -> str:
@@ -103,3 +115,14 @@ def load_suites(names: list[str] | None = None, suites_dir: Path | str = SUITES_
             raise SuiteError(f"unknown suite(s) {', '.join(missing)}; known: {', '.join(files)}")
         files = {n: files[n] for n in names}
     return [parse_suite(n, yaml.safe_load(p.read_text()), str(p)) for n, p in files.items()]
+
+
+def suites_for(phase: str, suites_dir: Path | str = SUITES_DIR) -> list[Suite]:
+    """The suites of one step of the run: `raw` (before dbt) or `figures` (after it)."""
+    if phase not in PHASES:
+        raise SuiteError(f"unknown phase {phase!r}; known: {', '.join(PHASES)}")
+    suites = load_suites(suites_dir=suites_dir)
+    if stray := sorted(s.name for s in suites if s.schema not in PHASES):
+        log.warning("suites on neither raw nor figures tables are not run: %s; a mart's columns, keys and ranges "
+                    "are dbt tests (dbt_project/models/marts/*.yml)", ", ".join(stray))
+    return [s for s in suites if s.schema == phase]

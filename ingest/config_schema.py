@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-# The assets the warehouse models: the venue modules' symbol maps (e.g. ingest/venues/bitmex.py PERPS)
+from ingest.venues import AGGREGATORS
+
+# The assets the warehouse models: the venue modules' symbol maps (e.g. ingest/venues/bitmex/api.py PERPS)
 # and the marts' accepted_values tests (dbt_project/models/marts/*/_*.yml) know these two. Another asset
 # needs its symbols in every venue module first; until then it is refused here, not fetched half-way.
 ASSETS = ("BTC", "ETH")
@@ -27,17 +29,18 @@ CHAINS = ("bitcoin", "ethereum", "tron")  # ingest/onchain/registry.py: the regi
 LIQUIDATION_CHANNELS = ("rest", "websocket")  # ingest/stream/cli.py, the liquidation marts
 
 KINDS = ("venue", "aggregator", "onchain")
-# The modules of ingest.venues.MODULES that are reference aggregators (corroborate, never summed); every
-# other module under ingest.venues is a venue, every module under ingest.onchain an on-chain provider.
-AGGREGATOR_MODULES = {"ingest.venues.coinalyze", "ingest.venues.coinglass"}
+# The packages of ingest.venues.MODULES that are reference aggregators (corroborate, never summed): the
+# registry's AGGREGATORS; every other package under ingest.venues is a venue, every module under
+# ingest.onchain an on-chain provider.
+AGGREGATOR_MODULES = set(AGGREGATORS.values())
 
 # Keys only one module reads, with the module that reads them: on another source they would be ignored.
 MODULE_KEYS: dict[str, set[str]] = {
-    "options_base_url": {"ingest.venues.binance"},      # binance_markets.py: the eapi host
-    "history_base_url": {"ingest.venues.deribit"},      # deribit.py: trades older than 24 h
-    "venues": {"ingest.venues.coinalyze"},              # coinalyze.py: exchanges to ask for
-    "liquidation_venues": {"ingest.venues.coinglass"},  # coinglass.py: exchange_list of its sums
-    "plan": {"ingest.venues.coinglass"},                # coinglass.py: the key's plan (intervals it serves)
+    "options_base_url": {"ingest.venues.binance"},      # binance/markets.py: the eapi host
+    "history_base_url": {"ingest.venues.deribit"},      # deribit/trades.py: trades older than 24 h
+    "venues": {"ingest.venues.coinalyze"},              # coinalyze/: exchanges to ask for
+    "liquidation_venues": {"ingest.venues.coinglass"},  # coinglass/: exchange_list of its sums
+    "plan": {"ingest.venues.coinglass"},                # coinglass/: the key's plan (intervals it serves)
     "funding_interval": {"ingest.venues.coinglass"},    # coinglass.py: the funding candle asked for
     "max_tx_pages": {"ingest.onchain.mempool_space", "ingest.onchain.blockstream"},  # esplora.py
     "batch_size": {"ingest.onchain.eth_rpc"},           # eth_rpc.py: calls per JSON-RPC batch

@@ -1,102 +1,59 @@
-"""One HTTP session per source: timeouts, rate limit, retries with backoff, Retry-After, logging.
+"""One HTTP session per source: a `requests.Session` whose retries are urllib3's `Retry`, and around them
+what a venue client needs: a rate limit shared by the client's threads, a Retry-After that pauses all of
+them, the landing of every answer, key redaction and a per-host circuit breaker (ingest.breaker).
 
-Every response (errors included) is handed to `on_response` before anything else happens to it, so
-the landing zone keeps exactly what the venue said even when the run later gives up.
+Every response (errors included, and those urllib3 retries) is handed to `on_response` before anything
+else happens to it, so the landing zone keeps exactly what the venue said even when the run later gives up.
 
-A host that stops answering at the connection level (DNS failure, connection refused or reset,
-timeout) trips the source's circuit breaker after a few consecutive such failures: every later
-request of the run to that host fails at once with the cause (`CircuitOpen`), so an outage or a
-firewall ends the source's task in about a minute instead of retrying each of its requests (1,366
-on-chain addresses of one provider) for hours. Any HTTP answer, 429 and 5xx included, proves the host
-reachable and resets the count: those are the venue speaking, handled by the retries and Retry-After.
+urllib3's `Retry` decides what is retried and when: the budget (`max_attempts` sends in all), connection
+errors, read timeouts and resets before the answer, 429/500/502/503/504 for GET and POST, exponential
+backoff with jitter and a cap, Retry-After in seconds or as a date. `RetryPolicy` adds, through the two
+hooks urllib3 gives a subclass (`increment` for each failed attempt, `sleep` before each re-send), what
+the library cannot know: landing the answer it is about to throw away, the breaker's count, the pause a
+429 imposes on every thread, and a rate-limit slot for the re-send.
+
+One case stays outside urllib3: a body that breaks off after the headers. requests reads the body after
+urllib3 has handed back the response, so urllib3's retries never see that failure (psf/requests#4568,
+urllib3/urllib3#542); `get_json`/`post_json` ask again, as they do for a garbled body.
 """
 from __future__ import annotations
 
 import email.utils
 import json
 import logging
-import math
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+from ingest.breaker import CircuitBreaker
+from ingest.errors import BrokenTransfer, CircuitOpen, SourceError
+from ingest.ratelimit import RateLimiter
+
+__all__ = ["BrokenTransfer", "CircuitBreaker", "CircuitOpen", "Exchange", "HttpClient", "RateLimiter",
+           "RetryPolicy", "SourceError", "redact", "redact_url", "server_date"]
 
 log = logging.getLogger(__name__)
-# httpx logs every URL with its query string at INFO; a key passed as a parameter would leak there.
-logging.getLogger("httpx").setLevel(logging.WARNING)
-logging.getLogger("httpcore").setLevel(logging.WARNING)
+# urllib3 logs every request at DEBUG and each retry at WARNING with the URL's query string: a key passed
+# as a parameter would leak there. The client logs its retries itself, redacted.
+logging.getLogger("urllib3").setLevel(logging.ERROR)
 
-RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# Every POST this client sends is a read (JSON-RPC eth_getBalance and friends, Tron's wallet queries), so
+# sending it again changes nothing; urllib3 retries only GET-like methods unless told.
+RETRY_METHODS = frozenset({"GET", "POST"})
 SECRET_MARKERS = ("key", "secret", "token", "signature", "passphrase", "password")
-
-
-class SourceError(RuntimeError):
-    """A source could not deliver: retries exhausted or a permanent error answer."""
-
-    def __init__(self, message: str, *, transient: bool = False):
-        super().__init__(message)
-        self.transient = transient
-
-
-class CircuitOpen(SourceError):
-    """The host failed at the connection level too many times in a row: not asked again this run."""
-
-    def __init__(self, source: str, host: str, failures: int, cause: str):
-        super().__init__(f"{source}: {host} unreachable ({failures} consecutive connection failures, last: "
-                         f"{cause}); its remaining requests of this run were not sent", transient=True)
-        self.source, self.host, self.failures, self.cause = source, host, failures, cause
-
-
-class CircuitBreaker:
-    """Consecutive connection-level failures per host of one source, shared by the source's clients
-    and threads for one run (ingest.run.ingest_source makes one per run).
-
-    Once open it stays open for the run: the run is a batch for one day, and its next attempt (a
-    rerun, tomorrow's run) starts closed. No half-open probing: the requests left would drain while
-    it is open anyway, so a probe could not save the day, only make the failure slower.
-    """
-
-    def __init__(self, source: str, threshold: int = 4):
-        if threshold < 1:
-            raise ValueError(f"{source}: breaker threshold must be >= 1, got {threshold}")
-        self.source = source
-        self.threshold = threshold
-        self._failures: dict[str, int] = {}
-        self._open: dict[str, CircuitOpen] = {}
-        self._lock = threading.Lock()
-
-    def check(self, host: str) -> None:
-        with self._lock:
-            opened = self._open.get(host)
-        if opened is not None:  # a fresh exception per request: threads raise it at once, each its own
-            raise CircuitOpen(opened.source, opened.host, opened.failures, opened.cause)
-
-    def failure(self, host: str, cause: str) -> CircuitOpen | None:
-        """Count one connection-level failure; the breaker's error once it is (or was) open."""
-        with self._lock:
-            opened = self._open.get(host)
-            if opened is None:
-                count = self._failures[host] = self._failures.get(host, 0) + 1
-                if count < self.threshold:
-                    return None
-                opened = self._open[host] = CircuitOpen(self.source, host, count, cause)
-                log.error("%s", opened)  # once per host and run, instead of a warning per request and retry
-        return CircuitOpen(opened.source, opened.host, opened.failures, opened.cause)
-
-    def success(self, host: str) -> None:
-        with self._lock:
-            if host not in self._open:
-                self._failures[host] = 0
-
-    @property
-    def opened(self) -> dict[str, str]:
-        """host -> why, for the run manifest."""
-        with self._lock:
-            return {host: str(exc) for host, exc in self._open.items()}
+BODY_TRIES = 3  # a garbled or broken-off body: asked for this many times before the source is failed
 
 
 @dataclass
@@ -130,41 +87,6 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-class RateLimiter:
-    """Spaces requests at most `rate` per second (shared by the threads of one client)."""
-
-    def __init__(self, rate: float):
-        # A rate of 0 or less used to mean "no limit": a typo in the sources file then hammered the venue.
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not math.isfinite(rate) or rate <= 0:
-            raise ValueError(f"requests_per_second must be a finite number > 0, got {rate!r}")
-        self.interval = 1.0 / rate
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            time.sleep(start - now)
-
-    def pause(self, seconds: float) -> None:
-        """After a 429 every caller waits, not just the one that was told."""
-        with self._lock:
-            self._next = max(self._next, time.monotonic() + seconds)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
 def server_date(value: str | None) -> float | None:
     if not value:
         return None
@@ -172,6 +94,63 @@ def server_date(value: str | None) -> float | None:
         return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
         return None
+
+
+def _cause(exc: BaseException) -> str:
+    """The failure underneath requests' and urllib3's wrappers, e.g. `NewConnectionError: ... refused`."""
+    inner = exc.args[0] if isinstance(exc, requests.RequestException) and exc.args else exc
+    if isinstance(inner, MaxRetryError) and inner.reason is not None:
+        inner = inner.reason
+    return f"{type(inner).__name__}: {inner}"
+
+
+@dataclass
+class _Call:
+    """One request() in flight on a thread: what the retry hooks need to land and account its attempts.
+    urllib3 runs the retries synchronously in the caller's thread, so a thread-local one is the call's."""
+
+    method: str
+    origin: str  # scheme://host[:port], to which urllib3's path-only URLs are relative
+    host: str
+    params: dict[str, Any]  # redacted
+    json_body: Any
+    sent_at: float = 0.0
+
+
+class RetryPolicy(Retry):
+    """urllib3's Retry for one HttpClient: the client's hooks run on each failed attempt and re-send."""
+
+    client: HttpClient | None = None
+
+    def new(self, **kw: Any) -> RetryPolicy:
+        fresh = super().new(**kw)  # urllib3 makes a new Retry per attempt; the client goes with it
+        fresh.client = self.client
+        return fresh
+
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: BaseHTTPResponse | None = None, error: Exception | None = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> RetryPolicy:
+        client, attempt = self.client, len(self.history) + 1
+        if client is not None and error is not None:
+            client._failed(attempt, url or "", error)  # raises CircuitOpen once the breaker opens
+        if client is not None and response is not None:
+            told = client._retry_after(self, response)
+            if told is not None and told > client.max_retry_after_s:
+                # as if retries ran out: urllib3 hands this answer back (raise_on_status=False), the client
+                # lands it and gives up with the reason
+                raise MaxRetryError(_pool, url or "", ResponseError(f"Retry-After {told:.0f}s"))
+        fresh = super().increment(method, url, response, error, _pool, _stacktrace)
+        if client is not None:
+            if response is not None:
+                client._answered_before_retry(attempt, url or "", response)
+            client.stats["retries"] += 1
+        return fresh
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        if self.client is None:
+            super().sleep(response)
+        else:
+            self.client._before_resend(self, response)
 
 
 class HttpClient:
@@ -191,10 +170,13 @@ class HttpClient:
         breaker: CircuitBreaker | None = None,
         breaker_threshold: int = 4,
     ):
+        if max_attempts < 1:
+            raise ValueError(f"{source}: max_attempts must be >= 1, got {max_attempts}")
         self.base_url = base_url.rstrip("/")
         self.source = source
         self.limiter = RateLimiter(requests_per_second)
         self.breaker = breaker or CircuitBreaker(source, breaker_threshold)
+        self.timeout_s = timeout_s
         self.max_attempts = max_attempts
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
@@ -202,12 +184,22 @@ class HttpClient:
         self.on_response = on_response
         self.stats = {"requests": 0, "retries": 0, "throttled": 0, "retry_after_waited_s": 0.0, "transport_errors": 0}
         self.last_server_time: float | None = None  # the venue's clock at the last answer (Date header)
-        self._client = httpx.Client(timeout=timeout_s, headers=headers or {}, follow_redirects=True)
+        self.retry = RetryPolicy(
+            total=max_attempts - 1, allowed_methods=RETRY_METHODS, status_forcelist=RETRY_STATUS,
+            backoff_factor=backoff_base_s, backoff_max=backoff_cap_s, backoff_jitter=backoff_base_s,
+            respect_retry_after_header=True, raise_on_status=False)
+        self.retry.client = self
+        self.session = requests.Session()
+        self.session.headers.update(headers or {})
+        adapter = HTTPAdapter(max_retries=self.retry, pool_maxsize=16)  # on-chain sources run up to 8 threads
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._local = threading.local()
 
     def close(self) -> None:
-        self._client.close()
+        self.session.close()
 
-    def __enter__(self) -> "HttpClient":
+    def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -222,52 +214,105 @@ class HttpClient:
     ) -> Exchange:
         """Send until a non-retryable answer arrives; raise SourceError when attempts run out."""
         url = (base_url.rstrip("/") if base_url else self.base_url) + path
-        host = urlsplit(url).netloc
+        parts = urlsplit(url)
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        last_error = ""
-        for attempt in range(1, self.max_attempts + 1):
-            self.breaker.check(host)  # before the limiter: a dead host's requests take no rate slots
-            self.limiter.wait()
-            started = time.time()
-            self.stats["requests"] += 1
+        call = self._local.call = _Call(method, f"{parts.scheme}://{parts.netloc}", parts.netloc, redact(params),
+                                        json_body)
+        self.breaker.check(call.host)  # before the limiter: a dead host's requests take no rate slots
+        self.limiter.wait()
+        self.stats["requests"] += 1
+        call.sent_at = time.time()
+        body, headers = None, None
+        if json_body is not None:  # compact UTF-8, the bytes this client has always sent: fault filters match on them
+            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            headers = {"Content-Type": "application/json"}
+        try:
+            resp = self.session.request(method, url, params=params or None, data=body, headers=headers,
+                                        timeout=self.timeout_s, stream=True)
+        except requests.RequestException as exc:  # urllib3's retries ran out on connection-level failures
+            raise SourceError(f"{self.source}: {method} {path} failed after {self.max_attempts} attempts: "
+                              f"{_cause(exc)}", transient=True) from exc
+        retries = getattr(resp.raw, "retries", None)
+        attempt = len(retries.history) + 1 if retries is not None else 1
+        with resp:
             try:
-                resp = self._client.request(method, url, params=params or None, json=json_body)
-                body = resp.content  # reads the whole body: a reset mid-body raises here
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("%s %s %s attempt %d failed: %s", self.source, method, url, attempt, last_error)
-                self.stats["transport_errors"] += 1  # no response, so nothing landed for this attempt
-                opened = self.breaker.failure(host, last_error)
-                if opened is not None:
-                    raise opened
-                self.stats["retries"] += 1
-                time.sleep(self._backoff(attempt))
-                continue
-            self.breaker.success(host)
-            exchange = Exchange(method, redact_url(str(resp.request.url)), redact(params), json_body, resp.status_code,
-                                body, started, time.time() - started, attempt, server_date(resp.headers.get("Date")))
-            self.last_server_time = exchange.server_date
-            if self.on_response:
-                self.on_response(exchange)
-            if resp.status_code not in RETRY_STATUS:
-                return exchange
-            last_error = f"HTTP {resp.status_code}: {body[:200]!r}"
-            wait = self._backoff(attempt)
-            if resp.status_code == 429:
-                self.stats["throttled"] += 1
-                told = retry_after_seconds(resp.headers.get("Retry-After"))
-                if told is not None:
-                    if told > self.max_retry_after_s:
-                        raise SourceError(f"{self.source}: told to retry after {told:.0f}s, more than allowed")
-                    wait = told
-                    self.stats["retry_after_waited_s"] += told
-                self.limiter.pause(wait)
-            log.warning("%s %s %s -> %s (attempt %d), retrying in %.2fs", self.source, method, url,
-                        resp.status_code, attempt, wait)
-            self.stats["retries"] += 1
+                answer = resp.content
+            except requests.RequestException as exc:
+                self._failed(attempt, resp.url, exc)
+                raise BrokenTransfer(f"{self.source}: {method} {path}: the body broke off: {_cause(exc)}") from exc
+        exchange = self._land(call, resp.url, resp.status_code, answer, resp.headers, attempt)
+        if resp.status_code in RETRY_STATUS:
+            told = self._retry_after(self.retry, resp.raw)
+            if told is not None and told > self.max_retry_after_s:
+                raise SourceError(f"{self.source}: told to retry after {told:.0f}s, more than allowed")
+            raise SourceError(f"{self.source}: {method} {path} failed after {attempt} attempts: "
+                              f"HTTP {resp.status_code}: {answer[:200]!r}", transient=True)
+        return exchange
+
+    # --- the hooks RetryPolicy calls, on the thread of the request ------------------------------------------
+
+    def _failed(self, attempt: int, url: str, error: BaseException) -> None:
+        """A connection-level failure: nothing landed for this attempt; counts towards the breaker."""
+        call: _Call = self._local.call
+        cause = _cause(error)
+        full = url if "://" in url else call.origin + url
+        log.warning("%s %s %s attempt %d failed: %s", self.source, call.method, redact_url(full), attempt, cause)
+        self.stats["transport_errors"] += 1
+        opened = self.breaker.failure(call.host, cause)
+        if opened is not None:
+            raise opened
+
+    def _answered_before_retry(self, attempt: int, url: str, response: BaseHTTPResponse) -> None:
+        call: _Call = self._local.call
+        try:
+            body = response.read(decode_content=True, cache_content=True)
+        except (Urllib3Error, OSError) as exc:  # broke off mid-body: a transport failure, not an answer
+            self._failed(attempt, url, exc)
+            return
+        self._land(call, call.origin + url, response.status or 0, body, response.headers, attempt)
+
+    def _before_resend(self, retry: RetryPolicy, response: BaseHTTPResponse | None) -> None:
+        call: _Call = self._local.call
+        told = self._retry_after(retry, response) if response is not None else None
+        wait = told or retry.get_backoff_time()
+        if response is not None and response.status == 429 and not told:
+            wait = max(wait, self.backoff_base_s)  # urllib3 retries the first time at once: a throttled venue needs a pause
+        if response is not None:
+            log.warning("%s %s %s -> %s (attempt %d), retrying in %.2fs", self.source, call.method,
+                        redact_url(call.origin + (retry.history[-1].url or "")), response.status,
+                        len(retry.history), wait)
+        if told or (response is not None and response.status == 429):
+            self.limiter.pause(wait)  # every thread of the client waits, not just the one that was told
+            self.stats["retry_after_waited_s"] += told or 0.0
+        elif wait > 0:
             time.sleep(wait)
-        raise SourceError(f"{self.source}: {method} {path} failed after {self.max_attempts} attempts: {last_error}",
-                          transient=True)
+        self.breaker.check(call.host)  # another thread may have found the host dead meanwhile
+        self.limiter.wait()
+        self.stats["requests"] += 1
+        call.sent_at = time.time()
+
+    @staticmethod
+    def _retry_after(retry: Retry, response: BaseHTTPResponse) -> float | None:
+        if not retry.respect_retry_after_header:
+            return None
+        try:
+            return retry.get_retry_after(response)
+        except InvalidHeader:  # neither seconds nor a date: back off as if none was sent
+            return None
+
+    def _land(self, call: _Call, url: str, status: int, body: bytes, headers: Mapping[str, str],
+              attempt: int) -> Exchange:
+        self.breaker.success(call.host)  # any answer proves the host reachable
+        exchange = Exchange(call.method, redact_url(url), call.params, call.json_body, status, body, call.sent_at,
+                            time.time() - call.sent_at, attempt, server_date(headers.get("Date")))
+        self.last_server_time = exchange.server_date
+        if status == 429:
+            self.stats["throttled"] += 1
+        if self.on_response:
+            self.on_response(exchange)
+        return exchange
+
+    # --- JSON on top ---------------------------------------------------------------------------------------
 
     def get_json(self, path: str, params: dict[str, Any] | None = None, *, base_url: str | None = None,
                  ok_statuses: tuple[int, ...] = (200,)) -> Any:
@@ -279,14 +324,22 @@ class HttpClient:
 
     def _json(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
               base_url: str | None = None, ok_statuses: tuple[int, ...] = (200,)) -> Any:
-        # A truncated or garbled body is usually a broken transfer: ask again a few times, then give up.
-        for attempt in range(1, 4):
-            ex = self.request(method, path, params=params, json_body=json_body, base_url=base_url)
+        # A truncated, garbled or broken-off body is usually a broken transfer: ask again a few times, then give up.
+        problem = ""
+        for attempt in range(1, BODY_TRIES + 1):
+            try:
+                ex = self.request(method, path, params=params, json_body=json_body, base_url=base_url)
+            except BrokenTransfer as exc:
+                problem = "kept breaking off mid-body"
+                log.warning("%s (try %d of %d)", exc, attempt, BODY_TRIES)
+                time.sleep(self._backoff(attempt))
+                continue
             if ex.status not in ok_statuses:
                 raise SourceError(f"{self.source}: {method} {path} -> HTTP {ex.status}: {ex.body[:300]!r}")
             try:
                 return json.loads(ex.body)
             except ValueError as exc:
+                problem = "kept answering invalid JSON"
                 log.warning("%s %s %s: invalid JSON body (attempt %d): %s", self.source, method, path, attempt, exc)
                 time.sleep(self._backoff(attempt))
-        raise SourceError(f"{self.source}: {method} {path} kept answering invalid JSON", transient=True)
+        raise SourceError(f"{self.source}: {method} {path} {problem}", transient=True)

@@ -26,7 +26,7 @@ from ingest.http import Exchange
 
 
 def new_run_id() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -78,7 +78,7 @@ class Lander:
             "url": ex.url,
             "params": ex.params,
             "request_body": ex.json_body,
-            "fetched_at": dt.datetime.fromtimestamp(ex.fetched_at, dt.timezone.utc).isoformat(),
+            "fetched_at": dt.datetime.fromtimestamp(ex.fetched_at, dt.UTC).isoformat(),
             "elapsed_s": round(ex.elapsed_s, 4),
             "attempt": ex.attempt,
             "status": ex.status,

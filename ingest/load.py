@@ -12,8 +12,9 @@ import datetime as dt
 import json
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 
@@ -161,7 +162,7 @@ def load_files(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset, day: dt
         FROM read_ndjson_objects({file_list}, filename = true, ignore_errors = true)
     """)  # names: _ident/_type; values: sql_str  # nosec B608
     # Bodies that are not records: invalid JSON, or no records where the spec expects them.
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _bodies AS
         SELECT *, CASE WHEN body_encoding = 'utf-8' AND json_valid(body_text) THEN body_text::JSON END AS b
         FROM _env WHERE status BETWEEN 200 AND 299

@@ -66,7 +66,7 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
     root = root or data_dir()
     run_id = new_run_id()
     manifest: dict[str, Any] = {"source": source.name, "date": day.isoformat(), "run_id": run_id,
-                                "started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "datasets": {}}
+                                "started_at": dt.datetime.now(dt.UTC).isoformat(), "datasets": {}}
     skip_reason = missing_key_reason(source)
     handover: dict[str, Any] = {}  # one run's datasets, in order, pass on what later ones need
     # One breaker for the run's datasets: a host found dead by the first is not retried by each of the others.
@@ -101,7 +101,7 @@ def ingest_source(source_name: str, day: dt.date, *, root: Path | None = None, s
         manifest["datasets"][ds.name] = entry
     if breaker.opened:
         manifest["unreachable"] = breaker.opened
-    manifest["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
     write_run_manifest(root, source.name, day, run_id, manifest)
     if raise_on_failure and any(v["status"] == "failed" for v in manifest["datasets"].values()):
         raise IngestFailed(manifest)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ingest.config import SourceConfig
 from ingest.http import HttpClient, SourceError
@@ -35,7 +36,7 @@ class Dataset:
     # `$.data[*].details` flattens an array nested in each element of `$.data`
     fields: tuple[Field, ...]
     key: tuple[str, ...]
-    fetch: Callable[["FetchContext"], None] | None = None  # None: landed by another process (websocket)
+    fetch: Callable[[FetchContext], None] | None = None  # None: landed by another process (websocket)
     description: str = ""
     # A body with nothing at `records` but an object at `envelope` is read inside that object: the same
     # message in a wrapper (Binance's combined streams `{"stream": name, "data": event}`)
@@ -74,7 +75,7 @@ class VenueClock:
     covers into the run's notes as `covered_window` (ISO instants, or nulls when it covers none of it).
     """
 
-    def __init__(self, ctx: "FetchContext"):
+    def __init__(self, ctx: FetchContext):
         self.ctx = ctx
         self.first: float | None = None
         self.last: float | None = None
@@ -93,7 +94,7 @@ class VenueClock:
     def record(self, retention: dt.timedelta | None) -> None:
         if self.first is None or self.last is None:
             return
-        at = lambda t: dt.datetime.fromtimestamp(t, dt.timezone.utc)  # noqa: E731
+        at = lambda t: dt.datetime.fromtimestamp(t, dt.UTC)  # noqa: E731
         window = covered_window(self.ctx.start, self.ctx.end, at(self.first), at(self.last), retention)
         self.ctx.notes["covered_window"] = {
             "from": window[0].isoformat() if window else None, "to": window[1].isoformat() if window else None,
@@ -132,7 +133,7 @@ class FetchContext:
 
     @property
     def start(self) -> dt.datetime:
-        return dt.datetime.combine(self.day, dt.time(), tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(self.day, dt.time(), tzinfo=dt.UTC)
 
     @property
     def end(self) -> dt.datetime:

@@ -1,7 +1,9 @@
-"""python -m sandbox [--host 127.0.0.1] [--port 8765] [--seed 7] [--clock ISO] [--fault venue:kind[:count[:path]]]...
-[--rate-limit-scale 1.0]
+"""python -m sandbox [serve] [--host 127.0.0.1] [--port 8765] [--seed 7] [--clock ISO]
+    [--fault venue:kind[:count[:path]]]... [--rate-limit-scale 1.0]
+python -m sandbox demo [--start D] [--end D] [--port N]       the demo (sandbox.harness.demo, `make demo`)
+python -m sandbox backfill --url URL <dwh backfill options>  `dwh backfill` steering the sandbox's clock
 
-Prints "sandbox listening on http://HOST:PORT" once it accepts connections; stops cleanly on SIGTERM/SIGINT.
+serve prints "sandbox listening on http://HOST:PORT" once it accepts connections; stops cleanly on SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ import sys
 from aiohttp import web
 
 from sandbox.faults import FaultError
-from sandbox.server import build_app
+
+HARNESS_COMMANDS = ("demo", "backfill")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m sandbox", description="Local exchange sandbox (simulated venues).")
+    p = argparse.ArgumentParser(prog="python -m sandbox", description="Local exchange sandbox (simulated venues).",
+                                epilog="harness commands: python -m sandbox demo --help, "
+                                       "python -m sandbox backfill --help")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--seed", type=int, default=7)
@@ -26,11 +31,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="install a fault at start (repeatable), e.g. okx:http_500 or bybit:http_429:-1")
     p.add_argument("--rate-limit-scale", type=float, default=1.0, help="multiplies per-venue limits; <= 0 disables")
     p.add_argument("--documented-rate-limits", action="store_true",
-                   help="limit each venue to its documented rate (ingest/contracts) instead of the local one")
+                   help="limit each venue to its documented rate (each venue's contract.yml) instead of the local one")
     return p.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
+    from sandbox.server import build_app
+
     app = build_app(seed=args.seed, clock=args.clock, faults=args.fault, rate_limit_scale=args.rate_limit_scale,
                     documented_rate_limits=args.documented_rate_limits)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -47,8 +54,22 @@ async def serve(args: argparse.Namespace) -> None:
         await runner.cleanup()
 
 
+def _harness_command(name: str, argv: list[str]) -> int:
+    # imported on demand: they pull in the warehouse (dwh, dbt), which serving the venues never needs
+    if name == "demo":
+        from sandbox.harness import demo
+
+        return demo.main(argv)
+    from sandbox.harness import backfill
+
+    return backfill.main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in HARNESS_COMMANDS:
+        return _harness_command(argv[0], argv[1:])
+    args = parse_args(argv[1:] if argv and argv[0] == "serve" else argv)
     try:
         asyncio.run(serve(args))
     except FaultError as exc:

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from sandbox import rng
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MS_MINUTE = 60_000
 MS_HOUR = 3_600_000
 MS_DAY = 86_400_000

@@ -18,8 +18,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sandbox import rng
-from sandbox.market import (FRIDAY_EXPIRY, MS_DAY, SQUEEZE_DAY, UTC, day_of, day_open_price, index_price,
-                            squeeze_progress, to_ms)
+from sandbox.market import (
+    FRIDAY_EXPIRY,
+    MS_DAY,
+    SQUEEZE_DAY,
+    UTC,
+    day_of,
+    day_open_price,
+    index_price,
+    squeeze_progress,
+    to_ms,
+)
 
 OPTION_VENUES = ("deribit", "okx", "bybit", "binance")
 OPTION_VENUE_SHARE = {"deribit": 0.74, "okx": 0.10, "bybit": 0.09, "binance": 0.07}

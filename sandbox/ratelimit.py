@@ -2,7 +2,7 @@
 
 The rates are deliberately generous (the sandbox is local) but real: a client that ignores them gets the
 venue's own 429 answer with a Retry-After header. `scale` multiplies every rate; scale <= 0 turns limits off.
-`documented=True` uses each venue's documented limit instead (ingest/contracts/<source>.yml, the same file
+`documented=True` uses each venue's documented limit instead (ingest/venues/<source>/contract.yml, the same file
 the ingest cites), for runs that must pace themselves as against the real venue; the 429 answers quote the
 documented numbers either way.
 """

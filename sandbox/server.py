@@ -15,18 +15,16 @@ import email.utils
 import json
 import socket
 import threading
-import urllib.request
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
 
-from sandbox import control, faults as faultlib
+from sandbox import aggregators, chains, control, streams
+from sandbox import faults as faultlib
+from sandbox.client import SandboxClient
 from sandbox.market import Market
 from sandbox.ratelimit import RateLimiter
 from sandbox.state import STATE_KEY, SandboxState, SimClock
-from sandbox import aggregators
-from sandbox import chains
-from sandbox import streams
 from sandbox.venues import MODULES as VENUE_MODULES
 from sandbox.venues._common import Reply, gateway_page
 
@@ -163,11 +161,11 @@ def build_app(seed: int = 7, clock: dt.datetime | str | None = None, faults: Ite
     return app
 
 
-class SandboxServer:
+class SandboxServer(SandboxClient):
     """The sandbox on a background thread, for tests and scripts.
 
     Starts on a free port unless told otherwise; `url` is the base (no trailing slash). Use as a context
-    manager, or call start() / stop(). The helpers talk to the control endpoints over HTTP.
+    manager, or call start() / stop(). Steer it through the control API it inherits (sandbox.client).
     """
 
     def __init__(self, seed: int = 7, clock: dt.datetime | str | None = None,
@@ -187,7 +185,7 @@ class SandboxServer:
     def state(self) -> SandboxState:
         return self.app[STATE_KEY]
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
@@ -224,29 +222,8 @@ class SandboxServer:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> SandboxServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    # --- control helpers -------------------------------------------------------------------------------
-    def _control(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read())
-
-    def set_clock(self, now: str | dt.datetime, rate: float | None = None) -> dict:
-        body: dict[str, Any] = {"now": now.isoformat() if isinstance(now, dt.datetime) else now}
-        if rate is not None:
-            body["rate"] = rate
-        return self._control("POST", "/_sandbox/clock", body)
-
-    def add_fault(self, venue: str, kind: str, count: int = 1, path: str | None = None, **params: Any) -> dict:
-        spec = {"venue": venue, "kind": kind, "count": count, "path": path, "params": params}
-        return self._control("POST", "/_sandbox/faults", spec)["faults"][0]
-
-    def clear_faults(self) -> int:
-        return self._control("DELETE", "/_sandbox/faults")["removed"]

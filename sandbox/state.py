@@ -53,8 +53,8 @@ class SandboxState:
     seed: int
     market: Market
     clock: SimClock
-    faults: "object"  # sandbox.faults.FaultBook
-    limiter: "object"  # sandbox.ratelimit.RateLimiter
+    faults: object  # sandbox.faults.FaultBook
+    limiter: object  # sandbox.ratelimit.RateLimiter
     last_pages: dict = field(default_factory=dict)  # (venue, path, identity) -> (status, body, content type)
 
     def now_ms(self) -> int:

@@ -25,13 +25,14 @@ export AIRFLOW_HOME=${AIRFLOW_HOME:-$DWH_DATA_DIR/airflow}
 export DBT_PROFILES_DIR=$ROOT/dbt_project
 export AIRFLOW__CORE__DAGS_FOLDER=$ROOT/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
-export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+# A set executor (with its metadata DB) is kept: tests/ops/test_deployment.py runs this on the Celery topology.
+export AIRFLOW__CORE__EXECUTOR=${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT=$PORT
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$PORT/execution/
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW_ADMIN_USER:-admin}:admin"
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=$AIRFLOW_HOME/simple_auth_manager_passwords.json
-# No network beyond loopback: cosmos would otherwise try to report usage on every run.
+# No network beyond loopback: no usage reporting from any component.
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=${AIRFLOW__COSMOS__ENABLE_TELEMETRY:-False}
 export DO_NOT_TRACK=1 SCARF_NO_ANALYTICS=true
 
@@ -74,7 +75,7 @@ trap cleanup EXIT INT TERM
 # The log server would listen on every interface; the API server reads the local log files anyway.
 "$BIN/airflow" scheduler --skip-serve-logs & pids+=($!)
 "$BIN/airflow" dag-processor & pids+=($!)
-# cosmos runs the dbt models as deferrable watcher tasks, which only the triggerer resumes.
+# The triggerer resumes deferred tasks (none of this project's defer today; a deployment's sensors may).
 "$BIN/airflow" triggerer --skip-serve-logs & pids+=($!)
 echo "Airflow UI on http://127.0.0.1:$PORT (Ctrl-C stops it)"
 # One component dying takes the others down rather than leaving a half-working UI.

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--extract", type=Path, default=DEFAULT_EXTRACT)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--added-on", default=dt.datetime.now(dt.timezone.utc).date().isoformat())
+    p.add_argument("--added-on", default=dt.datetime.now(dt.UTC).date().isoformat())
     args = p.parse_args(argv)
     rows, skipped = build(json.loads(args.extract.read_text()), read_existing(args.out), args.added_on)
     args.out.parent.mkdir(parents=True, exist_ok=True)

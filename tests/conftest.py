@@ -1,4 +1,5 @@
-"""Shared fixtures: a private data dir per test session and a running exchange sandbox."""
+"""Shared fixtures: a private data dir per test session and a running exchange sandbox; the demo
+warehouse's build started with the session when any collected test needs it (tests/e2e/demo_build.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,9 +12,42 @@ FIXTURES = PROJECT / "tests" / "fixtures"
 SAMPLES = FIXTURES
 
 
+def _needs_demo(item: pytest.Item) -> bool:
+    return "demo_dir" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config, items):
+    # Under `--dist loadfile` files are handed out in this order. The long ones first, so the two workers
+    # end together; the quick ones fill in; the demo's last, so it builds in the background meanwhile.
+    # A file keeps its items together (its module fixtures are set up once): the key is the file's.
+    demo, slow = set(), set()
+    for item in items:
+        if _needs_demo(item):
+            demo.add(item.path)
+        if item.get_closest_marker("slow") is not None:
+            slow.add(item.path)
+    items.sort(key=lambda item: (item.path in demo, item.path not in slow))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_build_in_background(request, tmp_path_factory, worker_id):
+    if not any(_needs_demo(item) for item in request.session.items):
+        yield
+        return
+    from tests.e2e import demo_build
+
+    root = demo_build.shared_root(tmp_path_factory.getbasetemp(), worker_id)
+    proc = demo_build.start(root)
+    yield
+    if proc is not None:
+        session = request.session
+        aborted = session.shouldfail or session.shouldstop or session.exitstatus == pytest.ExitCode.INTERRUPTED
+        demo_build.finish(proc, root, abandon=bool(aborted))
+
+
 @pytest.fixture(scope="session")
 def sandbox():
-    from dwh.sandbox_proc import running_sandbox
+    from sandbox.harness.process import running_sandbox
 
     with running_sandbox() as handle:
         yield handle
@@ -29,7 +63,7 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture()
 def sandbox_sources(sandbox, data_dir, monkeypatch) -> Path:
-    from dwh.sandbox_proc import sandbox_sources_file
+    from sandbox.harness.process import sandbox_sources_file
 
     path = sandbox_sources_file(sandbox.url, data_dir / "sources.yml")
     monkeypatch.setenv("DWH_SOURCES", str(path))

@@ -34,34 +34,23 @@
 
 
 {#
-  The (exchange, asset) pairs whose liquidations the configuration asks for: enabled sources with a
-  `liquidations:` entry, for each of their `assets`. Read at run time from the sources file the pipeline
-  uses (DWH_SOURCES, else config/sources.yml), so config stays the one place a venue is switched on.
-  The path goes through macros/ because that directory is the project's own even when a runner (cosmos)
-  links the project into a temporary folder; `var('liquidation_venues')` ({exchange: [assets]}) overrides.
+  The (exchange, asset) pairs whose liquidations the configuration asks for: var `liquidation_venues`
+  ({exchange: [assets]}), which dwh/dbt.py derives from the sources file the pipeline uses (enabled sources
+  with a `liquidations:` entry), so config stays the one place a venue is switched on and dbt reads no file
+  outside its project.
 #}
 {% macro liquidation_expected_pairs() %}
-    {% set override = var('liquidation_venues', none) %}
     {% set pairs = [] %}
-    {% if override is not none %}
-        {% for exchange, assets in override.items() %}
-            {% for asset in assets %}{% do pairs.append((exchange, asset)) %}{% endfor %}
-        {% endfor %}
-        {{ return(pairs) }}
-    {% endif %}
     {% if not execute %}{{ return(pairs) }}{% endif %}
-    {% set path = env_var('DWH_SOURCES', '') %}
-    {% if not path %}
-        {% set path = 'macros/../../config/sources.yml' %}
-    {% elif not path.startswith('/') %}
-        {% set path = 'macros/../../' ~ path %}
+    {% set venues = var('liquidation_venues', none) %}
+    {% if venues is none %}
+        {{ exceptions.raise_compiler_error(
+            "var liquidation_venues is not set: it says which venues' liquidations are expected "
+            ~ "({exchange: [assets]}); run dbt through dwh.dbt.run_dbt, which passes it from the sources file, "
+            ~ "or pass --vars \"{liquidation_venues: {okx: [BTC, ETH]}}\" yourself") }}
     {% endif %}
-    {% set text = run_query("select content from read_text('" ~ path | replace("'", "''") ~ "')").columns[0].values()[0] %}
-    {% set doc = fromyaml(text) or {} %}
-    {% for name, block in (doc.get('sources') or {}).items() %}
-        {% if block and block.get('enabled', true) and block.get('liquidations') %}
-            {% for asset in block.get('assets') or [] %}{% do pairs.append((name, asset)) %}{% endfor %}
-        {% endif %}
+    {% for exchange, assets in venues.items() %}
+        {% for asset in assets %}{% do pairs.append((exchange, asset)) %}{% endfor %}
     {% endfor %}
     {{ return(pairs | sort) }}
 {% endmacro %}

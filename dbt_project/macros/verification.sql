@@ -1,19 +1,17 @@
 {#
-  config/tolerances.yml, read when the model runs: the one place the verification rules live.
-  The path goes through macros/ (the project's own directory even when cosmos links the project into a
-  temporary folder); DWH_TOLERANCES names another file (absolute, or relative to the project root).
+  The verification rules (the `families` of config/tolerances.yml), passed as var `figure_rules` by
+  dwh/dbt.py (DWH_TOLERANCES names another file there): the one place they live, read by no macro here.
 #}
 {% macro figure_rules() %}
     {% if not execute %}{{ return({}) }}{% endif %}
-    {% set path = env_var('DWH_TOLERANCES', '') %}
-    {% if not path %}
-        {% set path = 'macros/../../config/tolerances.yml' %}
-    {% elif not path.startswith('/') %}
-        {% set path = 'macros/../../' ~ path %}
+    {% set rules = var('figure_rules', none) %}
+    {% if rules is none %}
+        {{ exceptions.raise_compiler_error(
+            "var figure_rules is not set: it holds the verification rules (the `families` of "
+            ~ "config/tolerances.yml); run dbt through dwh.dbt.run_dbt, which passes them, or pass "
+            ~ "--vars \"{figure_rules: {...}}\" yourself") }}
     {% endif %}
-    {% set text = run_query("select content from read_text('" ~ path | replace("'", "''") ~ "')").columns[0].values()[0] %}
-    {% set doc = fromyaml(text) or {} %}
-    {{ return(doc.get('families') or {}) }}
+    {{ return(rules) }}
 {% endmacro %}
 
 

@@ -8,8 +8,9 @@ many), after everything that could be read has landed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from ingest.http import CircuitOpen, SourceError
 from ingest.spec import FetchContext

@@ -9,7 +9,8 @@ hourly files the daily load reads like REST pages:
     landing/_gaps/source=<s>/date=<D>/<run_id>.ndjson                                      disconnected periods
 
 - `clock`     system time, or a time-compressed replay clock (demo, tests)
-- `protocols` each venue's subscribe/keepalive/classify rules (client side)
+- `protocols` the shape of a venue's subscribe/keepalive/classify rules; each venue fills it in its
+              package (ingest/venues/<venue>/ws.py), the registry lists them (ingest.venues.ws_protocols)
 - `writer`    hourly files: append + fsync to `.partial`, gzip + rename at the end of the hour; recovery
 - `gaps`      the gaps log and the per-source state that lets a restart know how long it was away
 - `collector` the asyncio service; `cli` the `dwh-collector` entry point; `load` stream hours/gaps -> raw

@@ -19,7 +19,7 @@ from ingest.config import data_dir, load_sources
 from ingest.stream.clock import ReplayClock, ScheduleClock, SystemClock, parse_iso
 from ingest.stream.collector import Collector
 from ingest.stream.gaps import AlreadyRunning
-from ingest.stream.protocols import PROTOCOLS
+from ingest.venues import ws_protocols
 
 
 def streaming_sources(names: list[str] | None = None, sources_file=None):
@@ -34,7 +34,7 @@ def streaming_sources(names: list[str] | None = None, sources_file=None):
         # when websocket is among them; one that says nothing is streamed whenever it has a ws_url
         picked = [s for s in sources.values() if s.enabled
                   and "websocket" in (s.extra.get("liquidations") or ["websocket"])]
-    return [s for s in picked if s.ws_url and s.name in PROTOCOLS]
+    return [s for s in picked if s.ws_url and s.name in ws_protocols()]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

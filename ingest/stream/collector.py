@@ -33,6 +33,7 @@ from ingest.stream import protocols as P
 from ingest.stream.clock import SystemClock, iso, parse_iso
 from ingest.stream.gaps import SourceLog
 from ingest.stream.writer import HourlyWriter, hour_start, recover_partials
+from ingest.venues import ws_protocols
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,9 @@ def _describe(exc: BaseException) -> str:
 
 
 class SourceRunner:
-    def __init__(self, collector: "Collector", source: SourceConfig):
+    def __init__(self, collector: Collector, source: SourceConfig):
         self.c, self.source = collector, source
-        self.proto = P.PROTOCOLS[source.name]
+        self.proto = ws_protocols()[source.name]
         self.classify = self.proto.classify_for(source)
         self.silence = self.proto.silence_for(source)  # a bad configured value stops the start, loudly
         self.log = SourceLog(collector.root, source.name, collector.run_id)
@@ -249,9 +250,9 @@ class Collector:
     def __init__(self, sources: list[SourceConfig], root: Path, *, clock=None, until: float | None = None,
                  flush_every: int = 100, flush_seconds: float = 1.0, base_backoff: float = 0.5,
                  max_backoff: float = 30.0, progress_path: Path | None = None):
-        unknown = [s.name for s in sources if s.name not in P.PROTOCOLS]
+        unknown = [s.name for s in sources if s.name not in ws_protocols()]
         if unknown:
-            raise ValueError(f"no websocket protocol for {unknown}; known: {sorted(P.PROTOCOLS)}")
+            raise ValueError(f"no websocket protocol for {unknown}; known: {sorted(ws_protocols())}")
         self.root, self.clock, self.until = Path(root), clock or SystemClock(), until
         self.flush_every, self.flush_seconds = flush_every, flush_seconds
         self.base_backoff, self.max_backoff = base_backoff, max_backoff

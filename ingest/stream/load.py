@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 

@@ -29,7 +29,7 @@ FINAL = ".ndjson.gz"
 
 
 def hour_dir(root: Path, source: str, dataset: str, ts: float) -> Path:
-    t = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    t = dt.datetime.fromtimestamp(ts, dt.UTC)
     return (root / "landing" / f"source={source}" / f"dataset={dataset}" / f"date={t.date().isoformat()}"
             / f"hour={t.hour:02d}")
 
@@ -165,7 +165,7 @@ class HourlyWriter:
         raw = body.encode("utf-8") if isinstance(body, str) else body
         text, encoding = encode_body(raw)
         self.seq += 1
-        received = dt.datetime.fromtimestamp(received_at, dt.timezone.utc).isoformat()
+        received = dt.datetime.fromtimestamp(received_at, dt.UTC).isoformat()
         envelope = {"source": self.source, "dataset": dataset, "conn_id": self.conn_id, "seq": self.seq,
                     "url": self.url, "received_at": received, "fetched_at": received, "status": 200,
                     "body_encoding": encoding, "body": text}
@@ -189,6 +189,6 @@ class HourlyWriter:
         self._last_sync = time.monotonic()
 
     def close(self) -> None:
-        for dataset, (_, f) in list(self.files.items()):
+        for _dataset, (_, f) in list(self.files.items()):
             self.closed_files.append(f.close())
         self.files.clear()

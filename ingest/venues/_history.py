@@ -7,7 +7,7 @@ then comes back exactly once whatever the venue's habit.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ingest.http import SourceError
 

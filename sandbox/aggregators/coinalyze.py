@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox import market as mk
 from sandbox.aggregators._common import candle_starts, factor, funding_in_force, hours_in, ohlc, oi_coins
 from sandbox.venues._common import int_param, json_response, market, now_ms

@@ -14,10 +14,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox import market as mk
-from sandbox.aggregators._common import (PERP_VENUES, SETTINGS_KEY, candle_starts, factor, funding_in_force,
-                                         hours_in, liquidation_usd, ohlc, oi_coins)
+from sandbox.aggregators._common import (
+    PERP_VENUES,
+    SETTINGS_KEY,
+    candle_starts,
+    factor,
+    funding_in_force,
+    hours_in,
+    liquidation_usd,
+    ohlc,
+    oi_coins,
+)
 from sandbox.venues._common import int_param, json_response, market, now_ms, trim
 
 NAME = "coinglass"

@@ -18,8 +18,8 @@ from types import ModuleType
 
 from aiohttp import web
 
-from sandbox.chains._settings import SETTINGS_KEY, ChainSettings
 from sandbox.chains import blockstream, eth_rpc_a, eth_rpc_b, mempool_space, tron_fullnode, trongrid
+from sandbox.chains._settings import SETTINGS_KEY, ChainSettings
 
 MODULES: dict[str, ModuleType] = {m.NAME: m for m in (mempool_space, blockstream, eth_rpc_a, eth_rpc_b, trongrid,
                                                       tron_fullnode)}

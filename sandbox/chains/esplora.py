@@ -8,11 +8,11 @@ Errors are plain text, as Esplora writes them ("Invalid Bitcoin address", HTTP 4
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox import rng
 from sandbox.chains import world
 from sandbox.venues._common import Reply, json_response, now_ms, state, text_response

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox import rng
 from sandbox.chains import world
 from sandbox.chains._settings import chain_settings

@@ -39,8 +39,8 @@ def _error(message: str) -> web.Response:
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.read() or b"{}")
-    except ValueError:
-        raise Reply(_error("class com.google.protobuf.InvalidProtocolBufferException : Expect a JSON object"))
+    except ValueError as exc:
+        raise Reply(_error("class com.google.protobuf.InvalidProtocolBufferException : Expect a JSON object")) from exc
     if not isinstance(body, dict):
         raise Reply(_error("class com.google.protobuf.InvalidProtocolBufferException : Expect message object"))
     return body

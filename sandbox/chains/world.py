@@ -227,7 +227,7 @@ def btc_txs(seed: int, address: str, now_ms: int) -> tuple[BtcTx, ...]:
 def btc_stats(seed: int, address: str, now_ms: int, provider: str) -> dict[str, int]:
     """chain_stats as `provider` (model provider name) reports it at now."""
     txs = btc_txs(seed, address, now_ms)
-    today = dt.datetime.fromtimestamp(now_ms / 1000, dt.timezone.utc).date()
+    today = dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC).date()
     today_start = day_start_ms(today) // 1000
     settled = _sats(close(seed, "bitcoin", address, today - dt.timedelta(days=1), provider))
     balance = settled + sum(t.delta(address) for t in txs if t.block_time >= today_start)
@@ -267,7 +267,7 @@ def eth_block_hash(seed: int, number: int) -> str:
 def eth_balance_wei(seed: int, address: str, number: int, provider: str) -> int:
     """Balance at the end of block `number`: yesterday's close until today's change time, then today's."""
     t = eth_block_time(number)
-    day = dt.datetime.fromtimestamp(t, dt.timezone.utc).date()
+    day = dt.datetime.fromtimestamp(t, dt.UTC).date()
     change_at = day_start_ms(day) // 1000 + int(rng.uniform(seed, "eth-change", address.lower(), day) * 86_000)
     as_of = day if t >= change_at else day - dt.timedelta(days=1)
     return _sats(close(seed, "ethereum", address, as_of, provider)) * WEI_PER_SAT_UNIT
@@ -325,7 +325,7 @@ def tron_account(seed: int, address: str, now_ms: int) -> tuple[int, int] | None
     """(sun, USDT base units) at now for a registry address; None for an account that never existed."""
     if not in_registry("tron", address):
         return None
-    day = min(max(dt.datetime.fromtimestamp(now_ms / 1000, dt.timezone.utc).date(), FIRST_DAY), LAST_DAY)
+    day = min(max(dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC).date(), FIRST_DAY), LAST_DAY)
     change_at = day_start_ms(day) + int(rng.uniform(seed, "tron-change", address, day) * (MS_DAY - 60_000))
     index = (day - FIRST_DAY).days - (1 if now_ms < change_at and day > FIRST_DAY else 0)
     return _tron_path(seed, address)[index]

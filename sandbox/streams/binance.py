@@ -18,7 +18,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox import rng
-from sandbox.market import Liquidation, perp_symbol, ASSETS
+from sandbox.market import ASSETS, Liquidation, perp_symbol
 from sandbox.streams._proto import Protocol, dumps, loads
 from sandbox.streams.hub import ws_handler
 

@@ -9,8 +9,9 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -164,7 +165,7 @@ def _due(conn: Connection, now: int) -> tuple[list[Liquidation], int | None]:
     for _ in range(4):  # look a few days ahead for the next event, no further
         keys, events = conn.hub.day_events(market, conn.venue, day)
         i = bisect.bisect_right(keys, conn.cursor)
-        for key, ev in zip(keys[i:], events[i:]):
+        for _key, ev in zip(keys[i:], events[i:]):
             if not proto.wants(ev):
                 continue
             if ev.time_ms > now:
@@ -206,7 +207,7 @@ async def pump(conn: Connection) -> None:
             conn.wake.clear()
             try:
                 await asyncio.wait_for(conn.wake.wait(), timeout=wait)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 

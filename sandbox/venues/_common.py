@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -65,7 +66,7 @@ def trim(x: float, dp: int) -> str:
 
 def iso_ms(ms: int) -> str:
     """2026-11-26T04:00:00.000Z, the way BitMEX writes times."""
-    t = dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    t = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 

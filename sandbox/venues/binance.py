@@ -11,14 +11,14 @@ import datetime as dt
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_interval_hours, perp_symbol, to_ms
 from sandbox.venues._common import Reply, fixed, int_param, json_response, market, now_ms
 
 NAME = "binance"
 ONBOARD = {"BTC": 1569398400000, "ETH": 1569398400000}  # 2019-09-25
 MAX_LIMIT = contracts.max_limit("binance", "funding_rates")
-QUARTERLIES = (dt.datetime(2026, 12, 25, 8, tzinfo=dt.timezone.utc), dt.datetime(2027, 3, 26, 8, tzinfo=dt.timezone.utc))
+QUARTERLIES = (dt.datetime(2026, 12, 25, 8, tzinfo=dt.UTC), dt.datetime(2027, 3, 26, 8, tzinfo=dt.UTC))
 FUNDING_INFO = {"ETH": ("0.02000000", "-0.02000000")}  # adjusted cap/floor of the non-default symbols
 
 

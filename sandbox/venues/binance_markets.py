@@ -12,7 +12,7 @@ import datetime as dt
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_DAY, MS_MINUTE, perp_symbol
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, fixed, int_param, json_response, market, now_ms

@@ -11,14 +11,14 @@ import json
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_times, parse_time, perp_symbol, to_ms
 from sandbox.venues._common import Reply, int_param, iso_ms, json_response, market, now_ms
 
 NAME = "bitmex"
 MAX_COUNT = contracts.max_limit("bitmex", "funding_rates")
-LISTED = {"BTC": to_ms(dt.datetime(2016, 5, 13, 12, tzinfo=dt.timezone.utc)),
-          "ETH": to_ms(dt.datetime(2018, 8, 2, 12, tzinfo=dt.timezone.utc))}
+LISTED = {"BTC": to_ms(dt.datetime(2016, 5, 13, 12, tzinfo=dt.UTC)),
+          "ETH": to_ms(dt.datetime(2018, 8, 2, 12, tzinfo=dt.UTC))}
 FUNDING_INTERVAL = "2000-01-01T08:00:00.000Z"
 
 

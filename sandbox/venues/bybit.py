@@ -10,7 +10,7 @@ import base64
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_interval_hours, perp_symbol, to_ms
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, int_param, json_response, market, now_ms, trim

@@ -11,7 +11,7 @@ import math
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_DAY, MS_MINUTE, perp_symbol
 from sandbox.options import option_chain_at, option_mark
 from sandbox.venues._common import Reply, int_param, market, now_ms, trim

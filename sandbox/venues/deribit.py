@@ -14,10 +14,10 @@ from functools import lru_cache
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
+from sandbox import market as market_model
 from sandbox import rng
 from sandbox.market import ASSETS, MS_HOUR, UTC, perp_symbol, to_ms
-from sandbox import market as market_model
 from sandbox.options import LISTING_WINDOW_DAYS, expiry_category, option_chain_at
 from sandbox.venues._common import Reply, int_param, json_response, market, now_ms
 

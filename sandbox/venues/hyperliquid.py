@@ -13,7 +13,7 @@ import json
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_HOUR, funding_times
 from sandbox.venues._common import json_response, market, now_ms, text_response, trim
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_DAY, MS_HOUR, funding_interval_hours, perp_symbol, to_ms
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, int_param, json_response, market, now_ms, trim
@@ -96,9 +96,9 @@ FUTURES_ALIASES = ("this_week", "next_week", "quarter", "next_quarter")
 
 def _futures(now: int) -> list[dict]:
     """Inverse delivery futures: this week, next week, quarter, next quarter (Friday 08:00 UTC)."""
-    day = dt.datetime.fromtimestamp(now / 1000, tz=dt.timezone.utc).date()
+    day = dt.datetime.fromtimestamp(now / 1000, tz=dt.UTC).date()
     fridays = [day + dt.timedelta(days=i) for i in range(0, 400) if (day + dt.timedelta(days=i)).weekday() == 4]
-    expiries = [dt.datetime.combine(f, dt.time(8), tzinfo=dt.timezone.utc) for f in fridays]
+    expiries = [dt.datetime.combine(f, dt.time(8), tzinfo=dt.UTC) for f in fridays]
     expiries = [e for e in expiries if to_ms(e) > now]
     quarters = [e for e in expiries if e.month in (3, 6, 9, 12) and (e + dt.timedelta(days=7)).month != e.month]
     picks = [("this_week", expiries[0]), ("next_week", expiries[1]), ("quarter", quarters[0]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ingest import contracts  # the documented limits: ingest/contracts/<source>.yml
+from ingest import contracts  # the documented limits: ingest/venues/<venue>/contract.yml, ingest/onchain/*.yml
 from sandbox.market import ASSETS, MS_HOUR, MS_MINUTE, perp_symbol
 from sandbox.options import option_chain_at
 from sandbox.venues._common import Reply, int_param, market, now_ms, trim

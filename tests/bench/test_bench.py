@@ -10,6 +10,7 @@ import sys
 import duckdb
 import pytest
 
+from bench.readme import END, START
 from bench.writer import envelope, envelope_bytes
 from ingest.http import Exchange
 from ingest.landing import Lander
@@ -30,7 +31,8 @@ def test_synthetic_files_are_byte_identical_to_landed_ones(tmp_path):
 @pytest.mark.slow
 def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     env = dict(os.environ, DWH_DATA_DIR=str(tmp_path))
-    env.pop("DWH_SOURCES", None)
+    for name in ("DWH_SOURCES", "DWH_MEMORY_LIMIT", "DWH_THREADS"):
+        env.pop(name, None)
     strikes = 1200
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--days", "2", "--small-history", "1",
                            "--liquidations", "4000", "--strikes", str(strikes), "--siblings", "2",
@@ -45,6 +47,34 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
     for run in report["http"]["runs"]:
         assert run["ok"] == run["requests"] and run["unhonoured_429"] == 0, run
     assert "(a) daily run" in proc.stdout and "(e) client" in proc.stdout
+    # every goal of issue 14 beside its figure; P5 is measured apart and absent here
+    goals = report["goals"]
+    assert list(goals) == ["P1", "P2", "P3", "P4", "P5", "P6"]
+    assert goals["P2"]["value"] == r["b_ratio_dbt_transform_over_sql"] > 0
+    assert 0 < r["b_dbt_marts_node_s"] < report["steps"]["dbt_full_refresh_hand_written_marts"]["seconds"]
+    assert goals["P3"]["value"] == r["c_ratio_load_rate_over_read_json"] > 0
+    assert goals["P5"] == {**goals["P5"], "value": None, "met": None}
+    assert goals["P6"]["met"] is True and goals["P6"]["value"] == r["d_peak_rss_mb"] > 0
+    for key in ("P1", "P2", "P3", "P4"):
+        assert goals[key]["met"] in (True, False), goals[key]
+        assert f"{key}   " in proc.stdout
+    steps = report["steps"]
+    # every dbt build is a timed step with its process tree's peak (dbt is a child process)
+    for name in ("dbt_build_small_history", "daily_run_at_small_history", "dbt_full_refresh"):
+        assert steps[name]["peak_rss_mb"] > steps[name]["peak_rss_self_mb"], steps[name]
+    m = report["machine"]
+    assert m["cpus"] == os.cpu_count() and m["ram_gib"] > 0 and report["date"] == report["started_at"][:10]
+    assert m["memory_limit"] == "1.5GB"
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n## Benchmark\n\n{START}\nold figures\n{END}\n\n## Next\n")
+    gen = subprocess.run([sys.executable, "-m", "bench.readme", "--readme", str(readme)], cwd=PROJECT, env=env,
+                         text=True, capture_output=True, timeout=60)
+    assert gen.returncode == 0, gen.stderr
+    text = readme.read_text()
+    assert "old figures" not in text and text.endswith(f"{END}\n\n## Next\n")
+    assert f"`reports/bench.json` of {report['date']}" in text and f"{m['cpus']} cores" in text
+    assert f"| P2 | {goals['P2']['label']} | {goals['P2']['value']:.2f} | ≤ 1.5 |" in text
+    assert "| P5 | " in text and "not measured" in text
     with duckdb.connect(str(tmp_path / "bench" / "history" / "warehouse.duckdb"), read_only=True) as con:
         # every option venue lists at least `strikes` instruments a day, every venue funds 2 * (1 + 2) symbols
         for table, col in [("binance__option_symbols", "symbol"), ("okx__option_instruments", "inst_id"),

@@ -106,7 +106,7 @@ def test_sql_is_read_only_and_errors_are_one_line(snapshot_dir):
 
 def test_status_reports_runs_freshness_checks_and_figures(tmp_path):
     warehouse = make_warehouse(tmp_path)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("""CREATE TABLE raw.ingest_runs (source VARCHAR, dataset VARCHAR, date DATE, run_id VARCHAR,
                        status VARCHAR, error VARCHAR, responses INTEGER, statuses JSON, started_at TIMESTAMPTZ,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import duckdb
 import yaml
 
-from dwh.sandbox_proc import free_port
+from sandbox.harness.process import free_port
 from tests.cli._helpers import dwh
 from tests.conftest import PROJECT
 
@@ -75,7 +75,7 @@ def test_every_source_down_ends_quickly_each_failed_with_its_cause(tmp_path):
     assert "no source delivered anything for 2026-12-04: nothing modelled or published" in proc.stderr
     assert "Traceback" not in proc.stderr
     # a few warnings per dead host, not one per request and retry (1,044 of them before the breaker)
-    assert proc.stderr.count("failed: ConnectError") < 100, proc.stderr.count("failed: ConnectError")
+    assert proc.stderr.count("failed: NewConnectionError") < 100, proc.stderr.count("failed: NewConnectionError")
     # nothing published as if it were data; the failures are on record for `dwh status`
     assert not (data / "snapshot").exists()
     assert not list(data.glob("reports/brief_*"))

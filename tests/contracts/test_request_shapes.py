@@ -34,7 +34,7 @@ def landed_requests(root, source: str, dataset: str) -> list[tuple[str, dict]]:
 
 
 def test_okx_option_open_interest_is_asked_as_ccxt_asks_it(sandbox, sandbox_sources, data_dir):
-    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
+    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC))
     manifest = ingest_source("okx", DAY, root=data_dir, datasets=["option_open_interest"])
     assert manifest["datasets"]["option_open_interest"]["status"] == "ok", manifest
     path, params = ccxt_url("okx", "fetchOpenInterests", "fetch open interests for option")
@@ -45,7 +45,7 @@ def test_okx_option_open_interest_is_asked_as_ccxt_asks_it(sandbox, sandbox_sour
 
 
 def test_deribit_funding_history_is_asked_with_ccxts_parameter_names(sandbox, sandbox_sources, data_dir):
-    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
+    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC))
     manifest = ingest_source("deribit", DAY, root=data_dir, datasets=["funding_rates"])
     assert manifest["datasets"]["funding_rates"]["status"] == "ok", manifest
     path, params = ccxt_url("deribit", "fetchFundingRateHistory")

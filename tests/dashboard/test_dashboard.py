@@ -1,7 +1,6 @@
 """The Superset dashboard rendered in Debian's headless Chromium, checked against the snapshot it reads."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import socket

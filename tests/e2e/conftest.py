@@ -1,39 +1,18 @@
-"""The demo warehouse, built once per session through `python -m dwh.demo`, as a user would."""
+"""The demo warehouse, built once per session through `python -m sandbox demo` (`make demo`), as a user would,
+in the background from the session's start (tests/e2e/demo_build.py)."""
 from __future__ import annotations
 
-import fcntl
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.e2e import demo_build
 
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory, worker_id) -> Path:
-    # Under pytest-xdist every worker has its own basetemp below a shared one: the first worker to
-    # get here builds the demo there, the others wait on the lock and read the same warehouse.
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
-    data = root / "demo" / "data"
-    with open(root / "demo.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        rc_file = root / "demo" / "returncode"
-        if not rc_file.exists():
-            data.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ, DWH_DATA_DIR=str(data))
-            env.pop("DWH_SOURCES", None)
-            proc = subprocess.run([sys.executable, "-m", "dwh.demo"], cwd=PROJECT, env=env, text=True,
-                                  capture_output=True, timeout=2400)
-            (data / "demo_output.txt").write_text(proc.stdout + proc.stderr)
-            rc_file.write_text(str(proc.returncode))
-    output = (data / "demo_output.txt").read_text()
-    assert rc_file.read_text() == "0", output[-6000:]
-    return data
+    # started with the session by tests/conftest.py; a run of only these files starts it here
+    return demo_build.wait(demo_build.shared_root(tmp_path_factory.getbasetemp(), worker_id))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from dwh.demo import DEMO_END, DEMO_START
+from sandbox.harness.demo import DEMO_END, DEMO_START
 
 pytestmark = pytest.mark.slow
 VENUES = {"binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"}

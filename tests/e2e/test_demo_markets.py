@@ -10,13 +10,13 @@ from collections import defaultdict
 
 import pytest
 
-from dwh.demo import DEMO_END, DEMO_START
 from sandbox import market as mk
 from sandbox import options as opt
+from sandbox.harness.demo import DEMO_END, DEMO_START
 
 pytestmark = pytest.mark.slow
-SEED = 7  # dwh.sandbox_proc.running_sandbox's default, which the demo uses
-UTC = dt.timezone.utc
+SEED = 7  # sandbox.harness.process.running_sandbox's default, which the demo uses
+UTC = dt.UTC
 VENUES = {"binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"}
 OPTION_VENUES = {"deribit", "okx", "bybit", "binance"}
 DAYS = [DEMO_START + dt.timedelta(days=i) for i in range((DEMO_END - DEMO_START).days + 1)]

@@ -11,14 +11,14 @@ import datetime as dt
 import pytest
 import yaml
 
-from dwh.demo import DEMO_END, DEMO_START
 from sandbox import entities
 from sandbox.chains import world
+from sandbox.harness.demo import DEMO_END, DEMO_START
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.slow
 DAYS = [DEMO_START + dt.timedelta(days=i) for i in range((DEMO_END - DEMO_START).days + 1)]
-SEED = 7  # dwh.sandbox_proc.running_sandbox's default, which the demo uses
+SEED = 7  # sandbox.harness.process.running_sandbox's default, which the demo uses
 RESERVE = "Tron/HTX BTC reserve"
 
 
@@ -93,7 +93,7 @@ def test_other_entities_are_verified_with_a_usd_value(demo_db):
         GROUP BY ALL""", [RESERVE]).fetchall()
     assert {(e, c) for e, c, *_ in rows} >= {("Ethereum Foundation", "ethereum"), ("HTX", "bitcoin"),
                                               ("El Salvador", "bitcoin")}
-    for entity, chain, n, verified, valued, err in rows:
+    for entity, _chain, n, verified, valued, err in rows:
         assert n == verified == valued == len(DAYS), entity
         assert err < 0.01
 

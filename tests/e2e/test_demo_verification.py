@@ -10,8 +10,8 @@ import subprocess
 import pytest
 import yaml
 
-from dwh.demo import DEMO_END, DEMO_START
 from expectations.suite import load_suites
+from sandbox.harness.demo import DEMO_END, DEMO_START
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.slow
@@ -99,7 +99,7 @@ def test_data_quality_results_hold_one_row_per_expectation(demo_db):
 
 
 def test_source_freshness_was_recorded_for_the_run(demo_db):
-    n = demo_db.execute("SELECT count(*) FROM raw.source_freshness WHERE run_date = ?", [SQUEEZE]).fetchone()[0]
+    n = demo_db.execute("SELECT count(*) FROM audit.source_freshness WHERE run_date = ?", [SQUEEZE]).fetchone()[0]
     assert n > 0
 
 

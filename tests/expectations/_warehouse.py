@@ -28,12 +28,12 @@ def build_warehouse(path: Path, end: dt.date = RUN_DATE, days: int = 8) -> Path:
         for exchange, (suffix, hours) in VENUES.items():
             for asset in ("BTC", "ETH"):
                 for h in range(0, 24, hours):
-                    t = dt.datetime.combine(day, dt.time(h), tzinfo=dt.timezone.utc)
+                    t = dt.datetime.combine(day, dt.time(h), tzinfo=dt.UTC)
                     rate = 0.0001 * (1 + h % 3) * (1 if asset == "BTC" else -1)
                     rates.append((exchange, asset + suffix, asset, t, rate, hours, rate * 24 / hours * 365))
                     if exchange == "binance":
                         key = f"{asset}{suffix}|{int(t.timestamp() * 1000)}"
-                        raw.append((asset + suffix, rate, key, '{"fundingRate": "%s"}' % rate, day, "f.ndjson.gz", t))
+                        raw.append((asset + suffix, rate, key, f'{{"fundingRate": "{rate}"}}', day, "f.ndjson.gz", t))
     # Row-by-row executemany is slow in DuckDB; insert from frames instead.
     rates_df = pd.DataFrame(rates)  # noqa: F841 (read by the SQL below)
     raw_df = pd.DataFrame(raw)  # noqa: F841

@@ -9,11 +9,23 @@ import duckdb
 import pytest
 
 from expectations import RESULTS_TABLE, ValidationFailed, load_suites, raise_on_errors, run_suites
-from expectations.suite import parse_suite
+from expectations.suite import parse_suite, suites_for
 from tests.expectations._warehouse import RUN_DATE, build_warehouse
 
+pytestmark = pytest.mark.slow  # each fixture builds a warehouse and runs every GX suite over it: 5-20 s
+
 REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+# The runner's own tests: every built-in kind (freshness, row_count_vs_previous, caps_by_group), derived
+# columns and day scopes, on two derived tables of the test warehouse (tests/expectations/suites/), beside a
+# shipped raw suite.
+SUITES = {s.name: s for s in load_suites(suites_dir=HERE / "suites")}
+SUITES["raw.binance__funding_rates"] = load_suites(["raw.binance__funding_rates"])[0]
 FUNDING = ["marts.funding_rates", "marts.funding_daily", "raw.binance__funding_rates"]
+
+
+def suites(*names: str) -> list:
+    return [SUITES[n] for n in names]
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +54,21 @@ def _by_name(summary) -> dict[str, tuple[str, str]]:
 def good(data_dir):
     db = build_warehouse(data_dir / "good.duckdb")
     docs = data_dir / "docs"
-    first = run_suites(db, RUN_DATE, docs_dir=docs)
+    everything = suites_for("raw") + suites("marts.funding_rates", "marts.funding_daily")
+    first = run_suites(db, RUN_DATE, suites=everything, docs_dir=docs)
     rows_first = _rows(db)
-    second = run_suites(db, RUN_DATE, docs_dir=docs)
+    second = run_suites(db, RUN_DATE, suites=everything, docs_dir=docs)
     rows_second = _rows(db)
     # Only the suites run are replaced: the others keep their first-run rows.
-    third = run_suites(db, RUN_DATE, suites=["marts.funding_daily"], docs_dir=docs)
-    return {"db": db, "docs": docs, "first": first, "second": second, "third": third,
+    third = run_suites(db, RUN_DATE, suites=suites("marts.funding_daily"), docs_dir=docs)
+    return {"db": db, "docs": docs, "first": first, "second": second, "third": third, "suites": everything,
             "rows_first": rows_first, "rows_second": rows_second, "rows_third": _rows(db)}
 
 
 def test_good_data_passes_one_row_per_check(good):
     summary, rows = good["first"], good["rows_first"]
     expected = sum(len(s.checks) + sum(len(c.kwargs["caps"]) - 1 for c in s.checks if c.type == "caps_by_group")
-                   for s in load_suites())
+                   for s in good["suites"])
     assert len(rows) == len(summary.results) == expected
     ran = [r for r in rows if r["suite"] in FUNDING]
     assert ran and {r["status"] for r in ran} == {"passed"}, [r for r in ran if r["status"] != "passed"]
@@ -106,9 +119,9 @@ def test_data_docs_and_gx_context_live_under_the_data_dir(good, data_dir):
 def as_of(data_dir):
     """The good warehouse judged for the day after its last load, and as a backfill of an earlier day."""
     db = build_warehouse(data_dir / "asof.duckdb")
-    suites = ["marts.funding_daily", "marts.funding_rates"]
-    return {"next": run_suites(db, RUN_DATE + dt.timedelta(days=1), suites=suites, write_results=False),
-            "backfill": run_suites(db, RUN_DATE - dt.timedelta(days=3), suites=suites, write_results=False)}
+    checked = suites("marts.funding_daily", "marts.funding_rates")
+    return {"next": run_suites(db, RUN_DATE + dt.timedelta(days=1), suites=checked, write_results=False),
+            "backfill": run_suites(db, RUN_DATE - dt.timedelta(days=3), suites=checked, write_results=False)}
 
 
 def test_missing_day_fails_freshness_and_counts(as_of):
@@ -132,7 +145,7 @@ def warn_only(data_dir):
     con.execute("UPDATE marts.funding_rates SET rate = 0.04, annualized_rate = 0.04 * 24 / interval_hours * 365 "
                 "WHERE exchange = 'binance' AND symbol = 'BTCUSDT' AND funding_time = TIMESTAMPTZ '2026-11-20 08:00:00+00'")
     con.close()
-    return db, run_suites(db, RUN_DATE, suites=FUNDING, write_results=False)
+    return db, run_suites(db, RUN_DATE, suites=suites(*FUNDING), write_results=False)
 
 
 def test_cap_breach_is_a_warning_that_does_not_raise(warn_only):
@@ -165,8 +178,7 @@ def broken(data_dir):
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "no_such_column"}, "severity": "warning"},
         {"type": "expect_nothing_in_particular", "kwargs": {}, "severity": "error"},
     ]})
-    suites = load_suites(FUNDING) + [odd]
-    summary = run_suites(db, RUN_DATE, suites=suites, docs_dir=data_dir / "broken_docs")
+    summary = run_suites(db, RUN_DATE, suites=suites(*FUNDING) + [odd], docs_dir=data_dir / "broken_docs")
     return db, summary
 
 
@@ -200,9 +212,9 @@ def test_raise_on_errors_raises_for_errors(broken):
 def test_cli_exit_codes(good, broken, capsys):
     from expectations.__main__ import main
 
-    assert main(["--date", RUN_DATE.isoformat(), "--db", str(good["db"]), "--suite", "marts.funding_daily",
+    assert main(["--date", RUN_DATE.isoformat(), "--db", str(good["db"]), "--suite", "raw.binance__funding_rates",
                  "--no-write", "--docs-dir", str(good["docs"])]) == 0
-    assert "freshness:date" in capsys.readouterr().out
+    assert "day_has_rows" in capsys.readouterr().out
     assert main(["--date", RUN_DATE.isoformat(), "--db", str(broken[0]), "--suite", "raw.binance__funding_rates",
                  "--no-write", "--docs-dir", str(good["docs"])]) == 1
     assert "1 error(s)" in capsys.readouterr().out

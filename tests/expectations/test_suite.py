@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.suite import SuiteError, load_suites, parse_suite
+from expectations.suite import PHASES, SuiteError, load_suites, parse_suite, suites_for
 
 RAW = [f"raw.{v}__funding_rates" for v in ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid")]
 
 
-def test_shipped_suites_cover_the_funding_tables():
+def test_shipped_suites_cover_the_raw_funding_tables():
     suites = {s.name: s for s in load_suites()}
-    assert set(RAW + ["marts.funding_rates", "marts.funding_daily"]) <= set(suites)
+    assert set(RAW) <= set(suites)
     for name, suite in suites.items():
         assert suite.table == name  # one suite per table, named after it
     raw = suites["raw.okx__funding_rates"]
@@ -20,9 +20,24 @@ def test_shipped_suites_cover_the_funding_tables():
         "expect_column_values_to_be_unique:_key": "error",
         "expect_table_row_count_to_be_between:day_has_rows": "warning",
     }
-    caps = next(c for c in suites["marts.funding_rates"].checks if c.type == "caps_by_group")
-    assert caps.kwargs["caps"]["binance"] == 0.03
-    assert all(0 < cap < 0.05 for cap in caps.kwargs["caps"].values())
+
+
+def test_gx_checks_only_raw_tables_and_the_published_figures():
+    """Each check in one place: a mart's columns, keys and ranges are dbt tests, so no suite reads a mart."""
+    stray = [s.name for s in load_suites() if s.schema not in PHASES]
+    assert stray == [], f"move these checks into dbt tests (dbt_project/models/marts/*.yml): {stray}"
+    assert {s.schema for s in suites_for("raw")} == {"raw"} and len(suites_for("raw")) > 50
+    assert all(s.schema == "figures" for s in suites_for("figures"))
+
+
+def test_a_phase_reads_only_its_schema(tmp_path):
+    for name in ("raw.a__b", "figures.headline_figures", "marts.funding_daily"):
+        (tmp_path / f"{name}.yml").write_text(f"table: {name}\nexpectations: [{{type: expect_column_to_exist, "
+                                              "kwargs: {column: x}}]\n")
+    assert [s.name for s in suites_for("raw", tmp_path)] == ["raw.a__b"]
+    assert [s.name for s in suites_for("figures", tmp_path)] == ["figures.headline_figures"]
+    with pytest.raises(SuiteError, match="unknown phase"):
+        suites_for("marts", tmp_path)
 
 
 def test_unknown_suite_name():

@@ -33,7 +33,7 @@ from ingest.venues import MODULES, datasets_for
 from tests.faults._landing import Landed, Record, canonical, landed, records_in, stray_temp_files
 
 DAY = dt.date(2026, 11, 26)
-CLOCK = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc)  # what the 00:30 scheduled run sees
+CLOCK = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC)  # what the 00:30 scheduled run sees
 TIMEOUT_S = 1.5
 # Short timeouts and backoff keep the matrix fast; the code paths are the production ones.
 CLIENT = {"timeout_s": TIMEOUT_S, "max_attempts": 4, "backoff_base_s": 0.02, "backoff_cap_s": 0.2,
@@ -375,8 +375,8 @@ class Matrix:
         venues = sorted({x.venue for (s, _), items in self.clean_landed.items() if s in down for x in items})
         self.sb.clear_faults()
         self.sb.set_clock(CLOCK)
-        self.sb._call("POST", "/_sandbox/faults", {"faults": [
-            {"venue": v, "kind": "http_500", "count": -1, "params": {"status": 500}} for v in venues]})
+        self.sb.add_faults([
+            {"venue": v, "kind": "http_500", "count": -1, "params": {"status": 500}} for v in venues])
         try:
             return run_day(self.sources_file, root, self.sources)
         finally:
@@ -396,12 +396,12 @@ class Matrix:
         specs.sort(key=lambda f: -len(f["path"]))
         self.sb.clear_faults()
         self.sb.set_clock(CLOCK)
-        created = self.sb._call("POST", "/_sandbox/faults", {"faults": specs})["faults"] if specs else []
+        created = self.sb.add_faults(specs)
         t0 = time.time()
         try:
             manifests = run_day(self.sources_file, root, self.sources)
         finally:
-            left = {f["id"]: f for f in self.sb._call("GET", "/_sandbox/faults")["faults"]}
+            left = {f["id"]: f for f in self.sb.faults()}
             self.sb.clear_faults()
         hits = {(f["venue"], f["path"]): (left[f["id"]]["hits"] if f["id"] in left else f["count"]) for f in created}
         t1 = time.time()

@@ -2,7 +2,7 @@
 
 Loads and dbt builds run as subprocesses of this virtualenv (so they can be killed), each scenario in
 its own data directory whose landing zone is shared (a symlink) or copied, and marts are compared by
-content hash (dwh.integrity.table_hashes).
+content hash (tests.support.integrity.table_hashes).
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from dwh.dbt import DBT_DIR, dbt_executable
-from dwh.integrity import table_hashes
+from dwh.dbt import DBT_DIR, dbt_executable, with_project_vars
 from ingest.config import PROJECT_ROOT
 from ingest.run import ingest_source
 from tests.faults._harness import CLIENT, rest_datasets
+from tests.support.integrity import table_hashes
 
 DAYS = [dt.date(2026, 11, 24), dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
 # tables that describe a run rather than the market: they differ between two runs by design
@@ -31,7 +31,7 @@ DBT_BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-typ
 
 
 def scheduled_clock(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.UTC)
 
 
 def ingest_day(sandbox, sources_file: Path, root: Path, day: dt.date) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def load_command(days: list[dt.date]) -> list[str]:
 
 
 def dbt_command(day: dt.date) -> list[str]:
-    return [dbt_executable(), *DBT_BUILD, "--vars", f"{{run_date: '{day.isoformat()}'}}",
+    return [dbt_executable(), *with_project_vars([*DBT_BUILD, "--vars", f"{{run_date: '{day.isoformat()}'}}"]),
             "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from dwh.sandbox_proc import running_sandbox, sandbox_sources_file
+from sandbox.harness.process import running_sandbox, sandbox_sources_file
 from tests.faults._harness import KEY_PLACEHOLDER, MATRIX_TABLE, Matrix, key_envs
 
 

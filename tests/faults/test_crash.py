@@ -12,8 +12,17 @@ import shutil
 import duckdb
 import pytest
 
-from tests.faults._pipeline import DAYS, dbt_build, dbt_command, kill_when, load, load_command, mart_hashes, \
-    scenario, warehouse
+from tests.faults._pipeline import (
+    DAYS,
+    dbt_build,
+    dbt_command,
+    kill_when,
+    load,
+    load_command,
+    mart_hashes,
+    scenario,
+    warehouse,
+)
 
 pytestmark = pytest.mark.slow
 LOAD_MARKER = "ingest.load loaded "  # logged after each dataset's commit

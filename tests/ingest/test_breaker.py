@@ -8,9 +8,9 @@ import time
 import pytest
 import yaml
 
-from dwh.sandbox_proc import free_port
 from ingest.http import CircuitBreaker, CircuitOpen, HttpClient, SourceError
 from ingest.run import ingest_source
+from sandbox.harness.process import free_port
 from tests.ingest.test_http import server  # noqa: F401  (the scripted local server fixture)
 
 FAST = {"backoff_base_s": 0.01, "backoff_cap_s": 0.05}
@@ -29,7 +29,8 @@ def test_opens_after_n_consecutive_connection_failures_then_fails_at_once():
             c.get_json("/x")
         assert c.stats["transport_errors"] == 3  # not the 10 attempts the retries would have made
         assert "3 consecutive connection failures" in str(err.value)
-        assert "ConnectError" in str(err.value) and err.value.host == url.split("//")[1]
+        assert "NewConnectionError" in str(err.value) and "Connection refused" in str(err.value)
+        assert err.value.host == url.split("//")[1]
         before, t0 = c.stats["requests"], time.monotonic()
         for _ in range(50):
             with pytest.raises(CircuitOpen):

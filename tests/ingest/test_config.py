@@ -106,7 +106,7 @@ def test_the_project_files_pass(name):
 
 
 def test_the_sandbox_file_the_tests_write_passes(tmp_path):
-    from dwh.sandbox_proc import sandbox_sources_file
+    from sandbox.harness.process import sandbox_sources_file
 
     path = sandbox_sources_file("http://127.0.0.1:1234", tmp_path / "sources.yml", {"okx": False})
     sources = load_sources(path)

@@ -25,9 +25,9 @@ from tests.conftest import FIXTURES
 from tests.liquidations._helpers import dbt
 
 DAY = dt.date(2026, 11, 24)
-RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.timezone.utc)  # what the scheduled run of DAY sees
+RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.UTC)  # what the scheduled run of DAY sees
 MS_HOUR = 3_600_000
-DAY_MS = int(dt.datetime.combine(DAY, dt.time(), tzinfo=dt.timezone.utc).timestamp() * 1000)
+DAY_MS = int(dt.datetime.combine(DAY, dt.time(), tzinfo=dt.UTC).timestamp() * 1000)
 FUNDING_MODELS = "+funding_daily"  # the six staging views, the union, funding_rates, funding_daily and their tests
 
 
@@ -70,6 +70,7 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     ensure_dataset_table(con, "coinglass", _dataset("coinglass", "funding_oi_weighted"))
 
 
+@pytest.mark.slow  # a dbt build
 def test_coinglass_candles_by_plan_unit_test(data_dir, dbt_target):
     """dbt's unit test of stg_coinglass__funding_rates (4-hour candles on the Hobbyist plan)."""
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
@@ -89,6 +90,7 @@ def test_sandbox_answers_the_docs_example_edges(funding_sb):
     assert all(b["prev_index_price"] == a["index_price"] for a, b in zip(rows, rows[1:]))
 
 
+@pytest.mark.slow  # a dbt build of a sandbox day
 def test_deribit_day_is_24_hours_through_ingest_load_and_marts(sb_sources, data_dir, dbt_target):
     manifest = ingest_source("deribit", DAY, datasets=["funding_rates"])
     assert manifest["datasets"]["funding_rates"]["status"] == "ok", manifest
@@ -118,7 +120,7 @@ def test_deribit_day_is_24_hours_through_ingest_load_and_marts(sb_sources, data_
 
 
 def test_hyperliquid_sandbox_settles_8_hourly_before_2023_06_08(funding_sb):
-    funding_sb.set_clock(dt.datetime(2023, 6, 9, tzinfo=dt.timezone.utc))
+    funding_sb.set_clock(dt.datetime(2023, 6, 9, tzinfo=dt.UTC))
     try:
         with httpx.Client(base_url=funding_sb.url, timeout=10) as c:
             rows = c.post("/hyperliquid/info", json={
@@ -139,6 +141,7 @@ def _land_recorded(data_dir, day: dt.date) -> list[dict]:
     return json.loads(body)
 
 
+@pytest.mark.slow  # a dbt build
 def test_recorded_hyperliquid_history_gets_its_interval_and_rates(data_dir, dbt_target):
     day = dt.date(2023, 7, 17)  # the day of the recording
     recorded = _land_recorded(data_dir, day)
@@ -166,7 +169,7 @@ def test_recorded_hyperliquid_history_gets_its_interval_and_rates(data_dir, dbt_
     assert rates == {r["time"]: float(r["fundingRate"]) for r in recorded}
     # an 8-hourly day is its three settlements on an 8-hour basis as they are, not 8 times them
     may_13 = [float(r["fundingRate"]) for r in eight if dt.datetime.fromtimestamp(
-        r["time"] / 1000, dt.timezone.utc).date() == dt.date(2023, 5, 13)]
+        r["time"] / 1000, dt.UTC).date() == dt.date(2023, 5, 13)]
     assert daily[dt.date(2023, 5, 13)] == (3, pytest.approx(sum(may_13) / 3, abs=1e-12))
     # the day of the change: 00:00 settled 8 hours, 01:00 .. 23:00 hourly (×8 to the 8-hour basis)
     june_8 = [float(r["fundingRate"]) * (1 if r["time"] <= 1686182400254 else 8) for r in recorded

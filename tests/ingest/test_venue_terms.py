@@ -12,18 +12,19 @@ import yaml
 from ingest.config import SourceConfig
 from ingest.http import HttpClient, SourceError
 from ingest.spec import FetchContext
-from ingest.venues import coinglass, okx
+from ingest.venues import coinglass
+from ingest.venues.coinglass.api import funding_interval as coinglass_funding_interval
+from ingest.venues.okx import liquidations as okx_liquidations
 from tests.conftest import PROJECT
+from tests.support.sandbox import in_process_sandbox
 
 DAY = dt.date(2026, 11, 24)
-RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.timezone.utc)
+RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
 def terms_sb():
-    from sandbox.server import SandboxServer
-
-    with SandboxServer(seed=7, clock=RUN_AT, rate_limit_scale=0) as server:
+    with in_process_sandbox(RUN_AT) as server:
         yield server
 
 
@@ -62,9 +63,9 @@ def test_coinglass_interval_the_plan_does_not_serve_fails_before_asking(tmp_path
 
 
 def test_coinglass_plan_picks_the_interval(tmp_path):
-    assert coinglass.funding_interval(_ctx("coinglass", "http://x", tmp_path, plan="hobbyist")) == "4h"
-    assert coinglass.funding_interval(_ctx("coinglass", "http://x", tmp_path, plan="startup")) == "1h"
-    assert coinglass.funding_interval(_ctx("coinglass", "http://x", tmp_path)) == "4h"  # Hobbyist unless told
+    assert coinglass_funding_interval(_ctx("coinglass", "http://x", tmp_path, plan="hobbyist")) == "4h"
+    assert coinglass_funding_interval(_ctx("coinglass", "http://x", tmp_path, plan="startup")) == "1h"
+    assert coinglass_funding_interval(_ctx("coinglass", "http://x", tmp_path)) == "4h"  # Hobbyist unless told
 
 
 def test_sandbox_coinglass_refuses_like_the_venue_and_the_error_names_the_plan(sb, tmp_path):
@@ -97,7 +98,7 @@ def test_okx_futures_liquidations_are_asked_per_alias(sb, tmp_path):
 
     ctx = _ctx("okx", f"{sb.url}/okx", tmp_path)
     ctx.client = Recording(f"{sb.url}/okx", source="okx", requests_per_second=1000, max_attempts=1)
-    okx.fetch_liquidations(ctx)
+    okx_liquidations.fetch_liquidations(ctx)
     futures = [p for p in asked if p["instType"] == "FUTURES"]
     assert {(p["instFamily"], p["alias"]) for p in futures} == {
         (f, a) for f in ("BTC-USDT", "BTC-USD") for a in ("this_week", "next_week", "quarter", "next_quarter")}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import subprocess
@@ -11,9 +12,10 @@ from typing import Any
 
 import duckdb
 
+from dwh.dbt import with_project_vars
 from ingest.http import Exchange
 from ingest.landing import Lander
-from ingest.load import landed_files, load_files, ensure_tables
+from ingest.load import ensure_tables, landed_files, load_files
 from ingest.venues import datasets_for
 from tests.conftest import PROJECT
 
@@ -43,7 +45,7 @@ def dbt(data_dir: Path, *args: str, target: Path | None = None) -> subprocess.Co
     target = target or data_dir / "dbt_target"
     env = dict(os.environ, DWH_DATA_DIR=str(data_dir), DBT_PROFILES_DIR=str(DBT_DIR))
     exe = Path(sys.executable).parent / "dbt"
-    cmd = [str(exe), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+    cmd = [str(exe), *with_project_vars(list(args)), "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
            "--target-path", str(target), "--log-path", str(data_dir / "dbt_logs")]
     proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, text=True, capture_output=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
@@ -55,10 +57,10 @@ def ws_dataset(venue: str):
     spec = dataset(venue, "liquidations_ws")
     if spec is None:
         try:
-            from ingest.venues import liquidations_ws
+            ws = importlib.import_module(f"ingest.venues.{venue}.ws")
         except ImportError:
             return None
-        spec = getattr(liquidations_ws, venue.upper(), None)
+        spec = getattr(ws, "LIQUIDATIONS_WS", None)
     return spec
 
 

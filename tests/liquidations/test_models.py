@@ -15,19 +15,19 @@ import json
 import duckdb
 import pytest
 
-from dwh.integrity import table_hashes
-from dwh.sandbox_proc import sandbox_sources_file
 from ingest.load import load_day, load_files
 from ingest.run import ingest_source
 from ingest.stream.load import load_stream_day
 from tests.liquidations._helpers import dataset, dbt, ws_dataset
+from tests.support.integrity import table_hashes
+from tests.support.sandbox import warehouse_env
 
 pytestmark = pytest.mark.slow  # sandbox, loader and a dbt build
 DAY = dt.date(2026, 11, 26)
 NEXT = DAY + dt.timedelta(days=1)
-RUN_AT = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc)
-POLL_AT = dt.datetime(2026, 11, 26, 23, 50, tzinfo=dt.timezone.utc)  # the last hourly poll of D
-START_MS = int(dt.datetime.combine(DAY, dt.time(), tzinfo=dt.timezone.utc).timestamp() * 1000)
+RUN_AT = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC)
+POLL_AT = dt.datetime(2026, 11, 26, 23, 50, tzinfo=dt.UTC)  # the last hourly poll of D
+START_MS = int(dt.datetime.combine(DAY, dt.time(), tzinfo=dt.UTC).timestamp() * 1000)
 END_MS = START_MS + 86_400_000
 RUN_MS = int(RUN_AT.timestamp() * 1000)
 REST = {"okx": ["instruments", "liquidations"], "deribit": ["future_trades"]}
@@ -104,7 +104,8 @@ def build(sandbox, root, target) -> None:
         msgs = ws_messages(root)
         for venue in WS_VENUES:
             load_ws(con, root, venue, msgs.get(venue, []))
-    dbt(root, "build", "--select", "+liquidations_daily", "+int_liquidations_rejected", target=target)
+    dbt(root, "build", "--select", "+liquidations_daily", "+int_liquidations_rejected",
+        "--vars", f"{{run_date: '{DAY.isoformat()}'}}", target=target)
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +114,7 @@ def warehouse(sandbox, tmp_path_factory, dbt_target):
     assert not missing, f"no liquidations_ws dataset for {missing}"
     root = tmp_path_factory.mktemp("liq") / "data"
     root.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWH_DATA_DIR", str(root))
-        mp.setenv("DWH_SOURCES", str(sandbox_sources_file(sandbox.url, root / "sources.yml")))
+    with warehouse_env(sandbox.url, root):
         sandbox.clear_faults()
         build(sandbox, root, dbt_target)
         yield root, sandbox

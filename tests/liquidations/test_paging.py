@@ -16,11 +16,12 @@ from ingest.config import SourceConfig
 from ingest.http import SourceError
 from ingest.run import ingest_source
 from ingest.spec import FetchContext
-from ingest.venues import deribit, okx
+from ingest.venues.deribit import trades as deribit_trades
+from ingest.venues.okx import liquidations as okx_liquidations
 from tests.liquidations._helpers import load
 
 DAY = dt.date(2026, 11, 26)
-START = int(dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc).timestamp() * 1000)
+START = int(dt.datetime(2026, 11, 26, tzinfo=dt.UTC).timestamp() * 1000)
 END = START + 86_400_000
 
 
@@ -75,10 +76,10 @@ def ctx(client, source: str, assets: tuple[str, ...] = ("BTC",)) -> FetchContext
 
 
 def test_okx_pages_backwards_without_losing_same_millisecond_orders(monkeypatch):
-    monkeypatch.setattr(okx, "PAGE", 10)
+    monkeypatch.setattr(okx_liquidations, "PAGE", 10)
     stub = StubOkx(day_stamps())
     c = ctx(stub, "okx")
-    okx.fetch_liquidations(c)
+    okx_liquidations.fetch_liquidations(c)
     in_day = {e["sz"] for e in stub.events if START <= int(e["ts"]) < END}
     got = {e["sz"] for e in stub.seen}
     assert in_day <= got  # every order of the day was answered at least once
@@ -88,17 +89,17 @@ def test_okx_pages_backwards_without_losing_same_millisecond_orders(monkeypatch)
 
 
 def test_okx_page_of_one_millisecond_steps_past_it_and_says_so(monkeypatch):
-    monkeypatch.setattr(okx, "PAGE", 5)
+    monkeypatch.setattr(okx_liquidations, "PAGE", 5)
     stub = StubOkx([START + 10] * 12)  # more orders in one millisecond than a page holds
     c = ctx(stub, "okx")
-    okx.fetch_liquidations(c)  # terminates
+    okx_liquidations.fetch_liquidations(c)  # terminates
     assert c.notes["liquidations_ms_skipped"] == [START + 10]
 
 
 def test_deribit_pages_forwards_without_losing_same_millisecond_trades(monkeypatch):
-    monkeypatch.setattr(deribit, "TRADES_PAGE", 10)
+    monkeypatch.setattr(deribit_trades, "TRADES_PAGE", 10)
     stub = StubDeribit(day_stamps())
-    deribit.fetch_future_trades(ctx(stub, "deribit"))
+    deribit_trades.fetch_future_trades(ctx(stub, "deribit"))
     in_day = {t["trade_id"] for t in stub.trades if START <= t["timestamp"] < END}
     assert {t["trade_id"] for t in stub.seen} == in_day
     assert stub.pages > len(in_day) // 10
@@ -107,8 +108,8 @@ def test_deribit_pages_forwards_without_losing_same_millisecond_trades(monkeypat
 @pytest.mark.parametrize("venue", ["okx", "deribit"])
 def test_a_silent_day_fails_instead_of_passing_for_calm(venue):
     """ETH answers nothing (an outage, or a day past what the venue keeps): no coverage for that day."""
-    stub, fetch = (StubOkx(day_stamps()), okx.fetch_liquidations) if venue == "okx" else \
-        (StubDeribit(day_stamps()), deribit.fetch_future_trades)
+    stub, fetch = (StubOkx(day_stamps()), okx_liquidations.fetch_liquidations) if venue == "okx" else \
+        (StubDeribit(day_stamps()), deribit_trades.fetch_future_trades)
     with pytest.raises(SourceError, match="ETH"):
         fetch(ctx(stub, venue, ("BTC", "ETH")))
     assert len(stub.seen) >= sum(START <= t < END for t in day_stamps())  # BTC was still read in full
@@ -131,10 +132,10 @@ def ingest_and_load(tmp_path, source: str, name: str) -> duckdb.DuckDBPyConnecti
 
 def test_okx_sandbox_every_order_of_the_day_once(sandbox, sandbox_sources, tmp_path, monkeypatch):
     # OKX keeps one day: the poll late in D reads its start, the run at D+1 00:30 its end
-    monkeypatch.setattr(okx, "PAGE", 37)
-    sandbox.set_clock(dt.datetime(2026, 11, 26, 23, 50, tzinfo=dt.timezone.utc))
+    monkeypatch.setattr(okx_liquidations, "PAGE", 37)
+    sandbox.set_clock(dt.datetime(2026, 11, 26, 23, 50, tzinfo=dt.UTC))
     assert ingest_source("okx", DAY, root=tmp_path, datasets=["liquidations"])["datasets"]["liquidations"]["status"] == "ok"
-    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
+    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC))
     con = ingest_and_load(tmp_path, "okx", "liquidations")
     for asset, events in market_events("okx").items():
         got = con.execute("""SELECT ts_ms, side, sz, bk_px FROM raw.okx__liquidations
@@ -147,8 +148,8 @@ def test_okx_sandbox_every_order_of_the_day_once(sandbox, sandbox_sources, tmp_p
 
 
 def test_deribit_sandbox_every_trade_of_the_day_once(sandbox, sandbox_sources, tmp_path, monkeypatch):
-    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
-    monkeypatch.setattr(deribit, "TRADES_PAGE", 97)
+    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC))
+    monkeypatch.setattr(deribit_trades, "TRADES_PAGE", 97)
     con = ingest_and_load(tmp_path, "deribit", "future_trades")
     for asset, events in market_events("deribit").items():
         n, distinct, forced, lo, hi = con.execute("""

@@ -20,16 +20,18 @@ import duckdb
 import httpx
 import pytest
 
-from dwh.sandbox_proc import sandbox_sources_file
 from ingest.config import SourceConfig
 from ingest.load import load_day
 from ingest.run import ingest_source
 from ingest.spec import FetchContext, covered_window
-from ingest.venues import datasets_for, deribit, okx
+from ingest.venues import datasets_for
+from ingest.venues.deribit import trades as deribit_trades
+from sandbox.harness.process import sandbox_sources_file
 from tests.conftest import PROJECT
 from tests.liquidations._helpers import dbt
+from tests.support.sandbox import warehouse_env
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 LATE_DAY = dt.date(2026, 11, 25)  # read only by its daily run, at 11-26 00:30
 POLLED_DAY = dt.date(2026, 11, 26)  # polled at 23:50, then read at 11-27 00:30
 MS_DAY = 86_400_000
@@ -82,7 +84,7 @@ def test_deribit_main_host_keeps_a_day_the_history_host_everything(history_host,
     cfg = SourceConfig("deribit", True, "venue", "http://stub", ("BTC",), 100.0, extra=extra)
     ctx = FetchContext(source=cfg, client=ClockedDeribit(at(POLLED_DAY + dt.timedelta(days=1), 0, 30)),
                        day=POLLED_DAY, log=logging.getLogger("test"))
-    deribit.fetch_future_trades(ctx)
+    deribit_trades.fetch_future_trades(ctx)
     window = ctx.notes["covered_window"]
     got = dt.datetime.fromisoformat(window["from"])
     if covered_from is None:
@@ -112,9 +114,7 @@ def warehouse(sandbox, tmp_path_factory, dbt_target):
     root = tmp_path_factory.mktemp("retention") / "data"
     root.mkdir()
     only_okx = {name: name == "okx" for name in ("binance", "bybit", "deribit", "bitmex", "hyperliquid")}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWH_DATA_DIR", str(root))
-        mp.setenv("DWH_SOURCES", str(sandbox_sources_file(sandbox.url, root / "sources.yml", only_okx)))
+    with warehouse_env(sandbox.url, root, only_okx):
         sandbox.clear_faults()
         from dwh.cli import main as dwh
 
@@ -128,7 +128,8 @@ def warehouse(sandbox, tmp_path_factory, dbt_target):
             for day in (LATE_DAY, POLLED_DAY):
                 load_day(con, root, day, {"okx": datasets_for("okx")})
         # the unit tests mock raw tables the other (disabled) venues never created; test_models runs them
-        dbt(root, "build", "--select", "+liquidations_daily", "--exclude-resource-type", "unit_test", target=dbt_target)
+        dbt(root, "build", "--select", "+liquidations_daily", "--exclude-resource-type", "unit_test",
+            "--vars", f"{{run_date: '{POLLED_DAY.isoformat()}'}}", target=dbt_target)
         yield root, late
 
 
@@ -137,6 +138,7 @@ def query(root, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+@pytest.mark.slow  # the warehouse fixture builds a sandbox day with dbt
 def test_a_day_read_after_its_start_aged_out_is_a_partial_window(warehouse):
     root, late = warehouse
     window = late["datasets"]["liquidations"]["notes"]["covered_window"]
@@ -157,6 +159,7 @@ def test_a_day_read_after_its_start_aged_out_is_a_partial_window(warehouse):
     assert daily == [("partial_window", "okx")]
 
 
+@pytest.mark.slow  # the warehouse fixture builds a sandbox day with dbt
 def test_a_day_polled_while_it_ran_is_complete(warehouse):
     root, _ = warehouse
     rows = query(root, """SELECT DISTINCT completeness, hours_covered, covered_from, covered_to, counted_channels
@@ -175,6 +178,7 @@ def test_a_day_polled_while_it_ran_is_complete(warehouse):
                  [POLLED_DAY]) == [("complete",)]
 
 
+@pytest.mark.slow  # the warehouse fixture builds a sandbox day with dbt
 def test_the_brief_prints_the_per_venue_table_the_figures_rest_on(warehouse, monkeypatch):
     root, _ = warehouse
     monkeypatch.setenv("DWH_DATA_DIR", str(root))
@@ -195,6 +199,7 @@ def test_the_brief_prints_the_per_venue_table_the_figures_rest_on(warehouse, mon
 
 
 # --- the hourly DAG ------------------------------------------------------------------------------------------
+@pytest.mark.slow  # airflow dags test
 def test_the_hourly_dag_polls_the_day_of_its_interval(sandbox, tmp_path):
     """`airflow dags test` of liquidations_poll_hourly: one task per source with a retention-limited dataset;
     the run lands OKX's orders for the day of its interval with the window they cover."""

@@ -12,11 +12,14 @@ import pytest
 
 from ingest.load import ensure_tables, landed_files, load_files
 from ingest.run import ingest_source
-from ingest.venues import binance_markets, bybit_markets, datasets_for, okx_markets
+from ingest.venues import datasets_for
+from ingest.venues.binance import markets as binance_markets
+from ingest.venues.bybit import markets as bybit_markets
+from ingest.venues.okx import markets as okx_markets
 
 DAY = dt.date(2026, 11, 24)
 HOUR_MS = 3_600_000
-DAY_START = int(dt.datetime(2026, 11, 24, tzinfo=dt.timezone.utc).timestamp() * 1000)
+DAY_START = int(dt.datetime(2026, 11, 24, tzinfo=dt.UTC).timestamp() * 1000)
 # open interest: (D 00:00, D+1 00:00]; hourly klines: the 24 opening in [D 00:00, D+1 00:00)
 OI_POINTS = {DAY_START + h * HOUR_MS for h in range(1, 25)}
 KLINE_OPENS = {DAY_START + h * HOUR_MS for h in range(24)}
@@ -36,7 +39,7 @@ CASES = [
                          ids=[f"{c[0]}.{c[1]}" for c in CASES])
 def test_each_point_exactly_once(sandbox, sandbox_sources, data_dir, monkeypatch, source, dataset, module, attr,
                                  page, time_col, symbol_col, expected):
-    sandbox.set_clock(dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.timezone.utc))
+    sandbox.set_clock(dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.UTC))
     monkeypatch.setattr(module, attr, page)
     manifest = ingest_source(source, DAY, root=data_dir, datasets=[dataset])
     entry = manifest["datasets"][dataset]

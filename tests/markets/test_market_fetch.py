@@ -10,8 +10,12 @@ import pytest
 from ingest.config import SourceConfig
 from ingest.http import SourceError
 from ingest.spec import FetchContext
-from ingest.venues import binance_markets, bybit_markets, deribit_markets, hyperliquid_markets, okx_markets
 from ingest.venues._history import windows
+from ingest.venues.binance import markets as binance_markets
+from ingest.venues.bybit import markets as bybit_markets
+from ingest.venues.deribit import markets as deribit_markets
+from ingest.venues.hyperliquid import markets as hyperliquid_markets
+from ingest.venues.okx import markets as okx_markets
 
 DAY = dt.date(2026, 11, 24)
 

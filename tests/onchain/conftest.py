@@ -6,22 +6,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.sandbox import in_process_sandbox
+
 DAY = dt.date(2026, 11, 24)
-RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.timezone.utc)  # what the scheduled run of DAY sees
+RUN_AT = dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.UTC)  # what the scheduled run of DAY sees
 ONCHAIN = ("mempool_space", "blockstream", "eth_rpc_a", "eth_rpc_b", "trongrid", "tron_fullnode")
 
 
 @pytest.fixture(scope="module")
 def chain_sb():
-    from sandbox.server import SandboxServer
-
-    with SandboxServer(seed=7, clock=RUN_AT, rate_limit_scale=0) as server:
+    with in_process_sandbox(RUN_AT) as server:
         yield server
 
 
 @pytest.fixture()
 def chain_sources(chain_sb, data_dir, monkeypatch) -> Path:
-    from dwh.sandbox_proc import sandbox_sources_file
+    from sandbox.harness.process import sandbox_sources_file
 
     chain_sb.clear_faults()
     chain_sb.set_clock(RUN_AT)

@@ -24,7 +24,7 @@ RATE = 200
 
 @pytest.fixture()
 def fast_sandbox(data_dir, monkeypatch):
-    from dwh.sandbox_proc import running_sandbox, sandbox_sources_file
+    from sandbox.harness.process import running_sandbox, sandbox_sources_file
 
     with running_sandbox(extra_args=["--rate-limit-scale", str(RATE / 50)]) as sb:
         path = sandbox_sources_file(sb.url, data_dir / "sources.yml")
@@ -36,7 +36,7 @@ def fast_sandbox(data_dir, monkeypatch):
             block["concurrency"] = 8
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
         monkeypatch.setenv("DWH_SOURCES", str(path))
-        sb.set_clock(dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc))
+        sb.set_clock(dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.UTC))
         yield sb
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from sandbox.chains import world
 from tests.onchain.conftest import DAY, ONCHAIN, RUN_AT, fast_client
+from tests.support.sandbox import warehouse_env
 
 pytestmark = pytest.mark.slow
 HTX = sorted(a for e, c, a in world.registry() if e == "HTX")
@@ -32,15 +33,12 @@ def ingest_day(day, **kwargs) -> dict:
 def faulted_day(chain_sb, tmp_path_factory):
     """Built once for the module: two days of ingest and a dbt build take a minute or two."""
     from dwh.pipeline import dbt_build
-    from dwh.sandbox_proc import sandbox_sources_file
 
     data = tmp_path_factory.mktemp("faulted") / "data"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWH_DATA_DIR", str(data))
-        mp.setenv("DWH_SOURCES", str(sandbox_sources_file(chain_sb.url, data / "sources.yml")))
+    with warehouse_env(chain_sb.url, data):
         chain_sb.clear_faults()
         # a clean day first: a warehouse knows which entities it tracks from what it has read before
-        chain_sb.set_clock(dt.datetime.combine(DAY, dt.time(0, 30), dt.timezone.utc))
+        chain_sb.set_clock(dt.datetime.combine(DAY, dt.time(0, 30), dt.UTC))
         ingest_day(DAY - dt.timedelta(days=1))
         chain_sb.set_clock(RUN_AT)
         chain_sb.add_fault("mempool_space", "http_429", count=-1, path=HTX[0])  # one address, every attempt

@@ -58,9 +58,9 @@ def test_one_day_of_every_provider_lands_and_loads(chain_sources, data_dir):
 
 def test_history_pages_back_to_the_day_start(chain_sources, data_dir, chain_sb):
     # a backfill long after the day: the pages must reach back to D 00:00 whatever "now" is
-    chain_sb.set_clock(dt.datetime(2026, 12, 20, tzinfo=dt.timezone.utc))
+    chain_sb.set_clock(dt.datetime(2026, 12, 20, tzinfo=dt.UTC))
     ingest_source("blockstream", DAY, datasets=["address_txs"])
-    start_s = int(dt.datetime.combine(DAY, dt.time(), dt.timezone.utc).timestamp())
+    start_s = int(dt.datetime.combine(DAY, dt.time(), dt.UTC).timestamp())
     by_address: dict[str, list[int]] = {}
     for env in landed(data_dir, "blockstream", "address_txs"):
         address = env["url"].split("/address/")[1].split("/")[0]
@@ -80,7 +80,7 @@ def test_close_block_is_the_last_before_midnight(chain_sources, data_dir):
         for answer in body if isinstance(body, list) else [body]:
             if str(answer["id"]).startswith("block:"):
                 times[int(answer["result"]["number"], 16)] = int(answer["result"]["timestamp"], 16)
-    close_s = int(dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(), dt.timezone.utc).timestamp())
+    close_s = int(dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp())
     assert times[block] < close_s <= times[block + 1]
     assert len(times) <= 8, f"the search should take few probes, took {len(times)}"
     balances = [a for env in landed(data_dir, "eth_rpc_b", "rpc_calls") if env["request_body"]
@@ -159,12 +159,12 @@ def test_other_rpc_errors_are_not_taken_for_pruned_state(message):
 def test_a_pruned_endpoint_fails_the_day_naming_why(chain_sb, chain_sources, data_dir):
     from dwh.pipeline import load
 
-    chain_sb._control("POST", "/_sandbox/chains", {"eth_rpc_b": {"state_window": 128}})
+    chain_sb.set_chains({"eth_rpc_b": {"state_window": 128}})
     try:
         manifest = ingest_source("eth_rpc_b", DAY, raise_on_failure=False)
         archive = ingest_source("eth_rpc_a", DAY, raise_on_failure=False)
     finally:
-        chain_sb._control("DELETE", "/_sandbox/chains")
+        chain_sb.clear_chains()
     error = manifest["datasets"]["rpc_calls"]["error"]
     assert manifest["datasets"]["rpc_calls"]["status"] == "failed"
     assert "not an archive node" in error and "missing trie node" in error and "batch of 30" in error

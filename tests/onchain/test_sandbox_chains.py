@@ -45,7 +45,7 @@ def test_registry_entities_play_the_model():
 def test_bitcoin_history_adds_up_to_every_close(address):
     txs = world.btc_txs(SEED, address, NOW_MS)
     for day in (DAY - dt.timedelta(days=30), DAY - dt.timedelta(days=1), DAY):
-        close_s = int(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc).timestamp())
+        close_s = int(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp())
         rebuilt = sum(t.delta(address) for t in txs if t.block_time < close_s)
         assert rebuilt == round(world.close(SEED, "bitcoin", address, day, "blockstream") * 1e8)
 

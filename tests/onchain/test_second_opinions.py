@@ -12,6 +12,7 @@ import pytest
 from sandbox.chains import world
 from tests.onchain.conftest import DAY, RUN_AT
 from tests.onchain.test_holdings_faults import ingest_day
+from tests.support.sandbox import warehouse_env
 
 pytestmark = pytest.mark.slow
 BITMEX_TRON = [a for e, c, a in world.registry() if (e, c) == ("BitMEX", "tron")]
@@ -22,29 +23,26 @@ DAY0 = DAY - dt.timedelta(days=1)
 @pytest.fixture(scope="module")
 def two_days(chain_sb, tmp_path_factory):
     from dwh.pipeline import dbt_build
-    from dwh.sandbox_proc import sandbox_sources_file
 
     data = tmp_path_factory.mktemp("opinions") / "data"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWH_DATA_DIR", str(data))
-        mp.setenv("DWH_SOURCES", str(sandbox_sources_file(chain_sb.url, data / "sources.yml")))
+    with warehouse_env(chain_sb.url, data):
         chain_sb.clear_faults()
-        chain_sb._control("DELETE", "/_sandbox/chains")
+        chain_sb.clear_chains()
         try:
             # DAY0: the first day the warehouse reads the addresses; TronGrid answers one as never activated
-            chain_sb.set_clock(dt.datetime.combine(DAY, dt.time(0, 30), dt.timezone.utc))
+            chain_sb.set_clock(dt.datetime.combine(DAY, dt.time(0, 30), dt.UTC))
             chain_sb.add_fault("trongrid", "empty_page", count=-1, path=EMPTIED)
             runs0 = ingest_day(DAY0)
             chain_sb.clear_faults()
             # DAY: the second Ethereum endpoint keeps 128 blocks of state, as a default geth full node does;
             # TronGrid's answer for another address comes with `balance` renamed
             chain_sb.set_clock(RUN_AT)
-            chain_sb._control("POST", "/_sandbox/chains", {"eth_rpc_b": {"state_window": 128}})
+            chain_sb.set_chains({"eth_rpc_b": {"state_window": 128}})
             chain_sb.add_fault("trongrid", "drift_rename", count=-1, path=RENAMED)
             runs = ingest_day(DAY)
         finally:
             chain_sb.clear_faults()
-            chain_sb._control("DELETE", "/_sandbox/chains")
+            chain_sb.clear_chains()
         for day in (DAY0, DAY):
             # the models only: their unit tests run with the dbt suite (and wait on other models being edited)
             dbt_build(day, select="+entity_holdings_daily", unit_tests=False)

@@ -16,9 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -194,8 +194,9 @@ def redis_server(group: ProcessGroup, workdir: Path) -> Iterator[str]:
 # --- Airflow ----------------------------------------------------------------------------------
 
 def airflow_env(home: Path, data_dir: Path, sources: Path, extra: dict[str, str]) -> dict[str, str]:
-    from cryptography.fernet import Fernet
     import secrets
+
+    from cryptography.fernet import Fernet
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update({

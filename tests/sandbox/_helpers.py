@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from sandbox.market import day_start_ms, MS_DAY
+from sandbox.market import MS_DAY, day_start_ms
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = PROJECT_ROOT / "tests" / "fixtures"  # vendored: present in every clone

@@ -7,14 +7,14 @@ import httpx
 import pytest
 
 from sandbox.market import DEFAULT_NOW
-from sandbox.server import SandboxServer
 from tests.sandbox._helpers import SAMPLES_DIR
+from tests.support.sandbox import in_process_sandbox
 
 
 @pytest.fixture(scope="module")
 def sb():
     """A sandbox on a free port, clock at 2026-11-27T00:30Z, rate limits off (tests fire fast)."""
-    with SandboxServer(seed=7, clock=DEFAULT_NOW, rate_limit_scale=0) as server:
+    with in_process_sandbox(DEFAULT_NOW) as server:
         yield server
 
 

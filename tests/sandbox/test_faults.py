@@ -172,7 +172,7 @@ def test_fault_count_path_filter_and_control_api(client, sb):
 def test_clock_control(client, sb):
     r = client.post("/_sandbox/clock", json={"now": "2026-11-20T08:00:00+00:00"})
     assert r.json()["now"] == "2026-11-20T08:00:00Z"
-    eight = to_ms(dt.datetime(2026, 11, 20, 8, tzinfo=dt.timezone.utc))
+    eight = to_ms(dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC))
     rows = call(client, "okx").json()["data"]
     assert rows[0]["fundingTime"] == str(eight), "the 08:00 event has just settled"
     client.post("/_sandbox/clock", json={"advance_seconds": 3600})

@@ -6,7 +6,9 @@ import statistics
 
 import pytest
 
-from sandbox import entities, market as m, options as o
+from sandbox import entities
+from sandbox import market as m
+from sandbox import options as o
 
 SEED = 7
 ORDINARY = [d for d in m.demo_days() if (m.SQUEEZE_DAY - d).days > m.RUNUP_DAYS][-30:]

@@ -100,8 +100,8 @@ def test_deribit_range_is_hourly(client):
     _once([r["timestamp"] for r in rows], funding_times("deribit", "ETH", START + 1, END))
 
 
-CLOCK = dt.datetime(2026, 11, 20, 13, 30, tzinfo=dt.timezone.utc)
-FAR = market.to_ms(dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+CLOCK = dt.datetime(2026, 11, 20, 13, 30, tzinfo=dt.UTC)
+FAR = market.to_ms(dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
 
 
 @pytest.mark.parametrize("venue,call", [
@@ -129,11 +129,11 @@ def test_nothing_after_the_clock(client, sb, venue, call):
 
 
 def test_snapshot_instruments_respect_the_clock(client, sb):
-    sb.set_clock(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone.utc))  # after the Friday expiry
+    sb.set_clock(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))  # after the Friday expiry
     names = [i["instrument_name"] for i in client.get("/deribit/api/v2/public/get_instruments", params={
         "currency": "BTC", "kind": "option"}).json()["result"]]
     assert names and not any("-27NOV26-" in n for n in names)
-    sb.set_clock(dt.datetime(2026, 11, 27, 7, 59, tzinfo=dt.timezone.utc))
+    sb.set_clock(dt.datetime(2026, 11, 27, 7, 59, tzinfo=dt.UTC))
     names = [i["instrument_name"] for i in client.get("/deribit/api/v2/public/get_instruments", params={
         "currency": "BTC", "kind": "option"}).json()["result"]]
     assert any("-27NOV26-" in n for n in names)

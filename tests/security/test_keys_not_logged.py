@@ -18,11 +18,11 @@ import duckdb
 import pytest
 import yaml
 
-from dwh.sandbox_proc import sandbox_sources_file
 from ingest.config import load_sources
 from ingest.load import load_day
 from ingest.run import client_for, ingest_source
 from ingest.venues import datasets_for
+from sandbox.harness.process import sandbox_sources_file
 
 DAY = dt.date(2026, 11, 26)
 FAST = {"timeout_s": 5.0, "max_attempts": 3, "backoff_base_s": 0.01, "backoff_cap_s": 0.05}
@@ -36,7 +36,7 @@ def debug_log(tmp_path):
     handler.setLevel(logging.DEBUG)
     root = logging.getLogger()
     # the worst case: everything at DEBUG, the HTTP libraries included (ingest.http quiets them by default)
-    touched = {name: logging.getLogger(name).level for name in ("", "httpx", "httpcore", "ingest")}
+    touched = {name: logging.getLogger(name).level for name in ("", "urllib3", "requests", "ingest")}
     root.addHandler(handler)
     for name in touched:
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -76,9 +76,9 @@ def test_keys_are_sent_but_never_written(sandbox, keyed, data_dir, debug_log):
     sources = load_sources(path)
     for name, key in keys.items():  # the key does go out, in the configured header
         with client_for(sources[name]) as client:
-            assert client._client.headers.get(str(sources[name].extra["api_key_header"])) == key, name
+            assert client.session.headers.get(str(sources[name].extra["api_key_header"])) == key, name
 
-    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
+    sandbox.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC))
     sandbox.add_fault("binance", "http_500", count=1)
     sandbox.add_fault("coinalyze", "http_429", count=1, params={"retry_after": 0})
     sandbox.add_fault("coinglass", "http_500", count=-1, path="/api/futures/funding-rate")

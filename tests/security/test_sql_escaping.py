@@ -14,10 +14,10 @@ import json
 import duckdb
 import pytest
 
-from dwh.integrity import table_hashes
 from ingest.landing import dataset_dir
 from ingest.load import ensure_tables, load_day, load_files, table_name
 from ingest.spec import Dataset, Field
+from tests.support.integrity import table_hashes
 
 DAY = dt.date(2026, 11, 26)
 INJECTION = "x'); DROP TABLE raw.quarantine; --"

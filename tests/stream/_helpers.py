@@ -1,20 +1,22 @@
 """Shared bits of the stream tests: a sandbox replay and a look at what the collector landed."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gzip
 import json
+import threading
 import time
 from pathlib import Path
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SQUEEZE = dt.datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # the densest hour of the scenario
 
 
 def start_replay(sandbox, start: dt.datetime, rate: float, lead: float = 1.5) -> float:
     """Have the sandbox replay from `start` at `rate` x, beginning `lead` wall seconds from now."""
     epoch = time.time() + lead
-    sandbox._call("POST", "/_sandbox/ws/replay", {"start": start.isoformat(), "rate": rate, "wall_epoch": epoch})
+    sandbox.replay_streams(start, rate, wall_epoch=epoch)
     return epoch
 
 
@@ -42,3 +44,11 @@ def wait_for(predicate, timeout: float, what: str, step: float = 0.05):
 
 def parse(ts: str) -> dt.datetime:
     return dt.datetime.fromisoformat(ts)
+
+
+def run_in_thread(collector) -> tuple[threading.Thread, dict]:
+    """The collector on a thread of its own; its stats are under "stats" in the dict once it stops."""
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(stats=asyncio.run(collector.run(install_signals=False))))
+    thread.start()
+    return thread, box

@@ -43,12 +43,12 @@ def test_sigterm_flushes_and_closes_every_file(sandbox, sandbox_sources, data_di
     proc = _collector(data_dir, sandbox_sources, epoch, "--flush-every", "100000", "--flush-seconds", "3600")
     try:
         wait_for(lambda: any(c["venue"] == "binance" and c["sent"] >= 6
-                             for c in sandbox._call("GET", "/_sandbox/ws")["connections"]), 30, "messages sent")
+                             for c in sandbox.stream_connections()), 30, "messages sent")
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     finally:
         proc.kill()
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
     assert proc.returncode == 0, out
     received = int(re.search(r"'binance': \{'connections': 1, 'messages': (\d+), 'alarms': 0\}", out).group(1))
     assert received >= 6
@@ -75,7 +75,7 @@ def test_sigkill_mid_hour_then_restart(sandbox, sandbox_sources, data_dir):
         out, _ = proc.communicate(timeout=60)
     finally:
         proc.kill()
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
     assert proc.returncode == 0, out
 
     assert not _partials(data_dir)  # the leftover was recovered and closed, the new run closed its own

@@ -2,9 +2,7 @@
 recorded gap, the collector resubscribes and what comes after the reconnect lands."""
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import threading
 
 import pytest
 
@@ -12,17 +10,10 @@ from ingest.config import load_sources
 from ingest.stream.clock import ReplayClock
 from ingest.stream.collector import Collector
 from sandbox.market import liquidations_between, to_ms
-from tests.stream._helpers import SQUEEZE, gaps, landed, parse, start_replay, wait_for
+from tests.stream._helpers import SQUEEZE, gaps, landed, parse, run_in_thread, start_replay, wait_for
 
 pytestmark = pytest.mark.slow
 RATE = 120.0  # two simulated minutes per second
-
-
-def _run_in_thread(collector):
-    box = {}
-    thread = threading.Thread(target=lambda: box.update(stats=asyncio.run(collector.run(install_signals=False))))
-    thread.start()
-    return thread, box
 
 
 def test_forced_disconnect_is_a_gap_then_resubscribe_and_resume(sandbox, sandbox_sources, data_dir):
@@ -31,18 +22,17 @@ def test_forced_disconnect_is_a_gap_then_resubscribe_and_resume(sandbox, sandbox
     until = SQUEEZE + dt.timedelta(minutes=16)
     collector = Collector(sources, data_dir, clock=ReplayClock(SQUEEZE.timestamp(), RATE, epoch),
                           until=until.timestamp(), flush_every=1, base_backoff=0.2)
-    thread, box = _run_in_thread(collector)
+    thread, box = run_in_thread(collector)
     try:
         bybit = next(r for r in collector.runners if r.source.name == "bybit")
         wait_for(lambda: bybit.subscribed and bybit.conn_messages > 5, 15, "bybit messages before the cut")
-        cut = sandbox._call("POST", "/_sandbox/ws/disconnect", {"venue": "bybit"})
-        assert cut["disconnected"] == 1
+        assert sandbox.disconnect_streams("bybit") == 1
         thread.join(timeout=30)
         assert not thread.is_alive()
     finally:
         collector.stop()
         thread.join(timeout=10)
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
 
     assert box["stats"]["bybit"]["connections"] == 2 and box["stats"]["binance"]["connections"] == 1
     [gap] = gaps(data_dir, "bybit")

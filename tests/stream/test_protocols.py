@@ -6,6 +6,7 @@ import json
 import pytest
 
 from ingest.stream import protocols as P
+from ingest.venues import ws_protocols
 
 CASES = [
     ("binance", {"e": "forceOrder", "E": 1, "o": {"s": "BTCUSDT"}}, P.DATA),
@@ -34,11 +35,11 @@ CASES = [
 @pytest.mark.parametrize("venue,message,kind", CASES)
 def test_classify(venue, message, kind):
     text = message if isinstance(message, str) else json.dumps(message)
-    assert P.classify(P.PROTOCOLS[venue], text) == kind
+    assert P.classify(ws_protocols()[venue], text) == kind
 
 
 def test_deribit_answers_its_heartbeat_test_request():
-    proto = P.PROTOCOLS["deribit"]
+    proto = ws_protocols()["deribit"]
     answer = json.loads(proto.reply({"method": "heartbeat", "params": {"type": "test_request"}}))
     assert answer["method"] == "public/test"
     assert proto.reply({"method": "heartbeat", "params": {"type": "heartbeat"}}) is None
@@ -48,10 +49,10 @@ def test_subscriptions_follow_the_configured_assets():
     from ingest.config import SourceConfig
 
     src = SourceConfig("bybit", True, "venue", "http://x", ("BTC", "ETH"), 1.0, ws_url="ws://x")
-    [msg] = P.PROTOCOLS["bybit"].subscribe(src)
+    [msg] = ws_protocols()["bybit"].subscribe(src)
     assert json.loads(msg)["args"] == ["allLiquidation.BTCUSDT", "allLiquidation.ETHUSDT"]
     # Binance: the all-market stream (never quiet for long); the kept symbols are picked when classifying
-    [msg] = P.PROTOCOLS["binance"].subscribe(src)
+    [msg] = ws_protocols()["binance"].subscribe(src)
     assert json.loads(msg) == {"method": "SUBSCRIBE", "params": ["!forceOrder@arr"], "id": 1}
 
 
@@ -62,7 +63,7 @@ def _source(name, **extra):
 
 
 def test_binance_keeps_its_symbols_and_lands_the_rest_of_the_market_aside():
-    classify = P.PROTOCOLS["binance"].classify_for(_source("binance"))
+    classify = ws_protocols()["binance"].classify_for(_source("binance"))
     event = {"e": "forceOrder", "E": 1, "o": {"s": "BTCUSDT", "S": "SELL"}}
     assert classify(event) == P.DATA
     # the combined-stream form (/market/stream?streams=...) is the same event in an envelope
@@ -76,12 +77,12 @@ def test_binance_keeps_its_symbols_and_lands_the_rest_of_the_market_aside():
 
 
 def test_silence_alarm_per_source_with_the_venue_default():
-    binance = P.PROTOCOLS["binance"]
+    binance = ws_protocols()["binance"]
     assert binance.silence_for(_source("binance")) == binance.silence_alarm > 0
     assert binance.silence_for(_source("binance", ws_silence_alarm_seconds=30)) == 30.0
     assert binance.silence_for(_source("binance", ws_silence_alarm_seconds=0)) is None
     assert binance.silence_for(_source("binance", ws_silence_alarm_seconds=None)) is None
-    assert P.PROTOCOLS["bitmex"].silence_for(_source("bitmex")) is None  # quiet hours are normal there
+    assert ws_protocols()["bitmex"].silence_for(_source("bitmex")) is None  # quiet hours are normal there
     for bad in ("10m", -5, True):
         with pytest.raises(ValueError, match="ws_silence_alarm_seconds"):
             binance.silence_for(_source("binance", ws_silence_alarm_seconds=bad))

@@ -14,11 +14,11 @@ import pytest
 from ingest.load import load_day
 from ingest.stream import protocols as P
 from ingest.stream.writer import HourlyWriter
-from ingest.venues import datasets_for
+from ingest.venues import datasets_for, ws_protocols
 from tests.conftest import FIXTURES, PROJECT
 
 DAY = dt.date(2026, 11, 26)
-T0 = dt.datetime.combine(DAY, dt.time(9), tzinfo=dt.timezone.utc).timestamp()
+T0 = dt.datetime.combine(DAY, dt.time(9), tzinfo=dt.UTC).timestamp()
 VENUES = ("binance", "bybit", "okx", "bitmex", "deribit")
 WS_MODELS = [f"stg_{v}__liquidations_ws" for v in VENUES] + ["stg_stream__hours", "stg_stream__gaps"]
 
@@ -58,7 +58,7 @@ def landed(tmp_path_factory):
         w = HourlyWriter(root, venue, "samples-1", f"wss://{venue}")
         for i, msg in enumerate(messages):
             text = json.dumps(msg)
-            w.write(P.dataset_for(P.classify(P.PROTOCOLS[venue], text)), T0 + i, text)
+            w.write(P.dataset_for(P.classify(ws_protocols()[venue], text)), T0 + i, text)
         w.close()
     con = duckdb.connect(str(root / "warehouse.duckdb"))
     out = load_day(con, root, DAY, {v: datasets_for(v) for v in VENUES})
@@ -110,7 +110,7 @@ def test_staging_views_on_the_samples(landed, request):
         assert (sym, asset, channel) == ("BTCUSDT", "BTC", "websocket")
         assert price == pytest.approx(float(o["ap"])) and qty == pytest.approx(float(o["z"]))
         assert usd == pytest.approx(float(o["z"]) * float(o["ap"]), abs=1e-6)
-        assert at == dt.datetime.fromtimestamp(o["T"] / 1000, dt.timezone.utc).replace(tzinfo=None)
+        assert at == dt.datetime.fromtimestamp(o["T"] / 1000, dt.UTC).replace(tzinfo=None)
 
     [b] = samples["bybit"][0]["data"]
     [(sym, asset, side, price, qty, usd, _, _)] = rows("bybit")
@@ -126,12 +126,12 @@ def test_staging_views_on_the_samples(landed, request):
     [(sym, asset, side, price, qty, usd, at, _)] = rows("bitmex")
     assert (sym, asset, side) == ("XBTUSD", "BTC", "short")  # Buy order = a short liquidated
     assert usd == insert["leavesQty"] and qty == pytest.approx(insert["leavesQty"] / insert["price"])
-    assert at == dt.datetime.fromtimestamp(T0, dt.timezone.utc).replace(tzinfo=None)  # receipt time
+    assert at == dt.datetime.fromtimestamp(T0, dt.UTC).replace(tzinfo=None)  # receipt time
 
     forced = [t for m in samples["deribit"] for t in m["params"]["data"] if "liquidation" in t]
     got = rows("deribit")
     assert len(got) == len(forced) == 2
-    for t, (sym, asset, side, price, qty, usd, _, _) in zip(sorted(forced, key=lambda t: t["timestamp"]), got):
+    for t, (_, _, side, _, qty, usd, _, _) in zip(sorted(forced, key=lambda t: t["timestamp"]), got):
         long_ = (t["liquidation"] == "T" and t["direction"] == "sell") or (t["liquidation"] == "M" and t["direction"] == "buy")
         assert side == ("long" if long_ else "short")
         assert usd == pytest.approx(t["amount"]) and qty == pytest.approx(t["amount"] / t["price"])

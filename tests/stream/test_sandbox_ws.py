@@ -16,7 +16,7 @@ from tests.stream._helpers import SQUEEZE
 @pytest.fixture(scope="module")
 def sb():
     with SandboxServer(seed=7, clock=SQUEEZE, rate_limit_scale=0) as server:
-        server._control("POST", "/_sandbox/ws/replay", {"start": SQUEEZE.isoformat(), "rate": 600})
+        server.replay_streams(SQUEEZE, 600)
         yield server
 
 
@@ -30,7 +30,7 @@ def _talk(url, sends, n, timeout=8.0):
             while len(out) < n and time.time() < deadline:
                 try:
                     out.append(await asyncio.wait_for(ws.recv(), 1.0))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
         return out
     return asyncio.run(go())
@@ -53,6 +53,7 @@ def test_binance_stream_in_the_path_and_combined_form(sb):
     assert json.loads(err)["error"]["code"] == 2 and json.loads(err)["id"] == 7
 
 
+@pytest.mark.slow  # listens out three quiet paths: about 10 s
 def test_binance_unrouted_legacy_paths_take_the_subscription_and_push_no_liquidation(sb):
     """Since the routing change (legacy URLs retired 2026-04-23) liquidations are /market streams only."""
     # the squeeze replay pushes a liquidation within a second or two on the routed path (test above);
@@ -102,8 +103,7 @@ def test_deribit_heartbeat_drops_a_client_that_does_not_answer(sb):
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/set_heartbeat",
                                       "params": {"interval": 10}}))
             assert json.loads(await ws.recv())["result"] == "ok"
-            hub = sb._control("GET", "/_sandbox/ws")
-            assert any(c["venue"] == "deribit" for c in hub["connections"])
+            assert any(c["venue"] == "deribit" for c in sb.stream_connections())
             request = json.loads(await asyncio.wait_for(ws.recv(), 15))
             assert request["params"]["type"] == "test_request"
             with pytest.raises(ConnectionClosed):  # no public/test in reply: dropped after 1.5 intervals
@@ -117,7 +117,7 @@ def test_control_endpoint_drops_a_venue(sb):
         async with connect(_ws(sb, "/bybit/v5/public/linear"), proxy=None) as ws:
             await ws.send(json.dumps({"op": "subscribe", "args": ["allLiquidation.BTCUSDT"]}))
             await ws.recv()
-            assert sb._control("POST", "/_sandbox/ws/disconnect", {"venue": "bybit"})["disconnected"] == 1
+            assert sb.disconnect_streams("bybit") == 1
             with pytest.raises(ConnectionClosed):
                 while True:
                     await asyncio.wait_for(ws.recv(), 5)

@@ -5,24 +5,22 @@ the real case; the sandbox serves it the same way. The routed /market path feeds
 combined-stream form (/market/stream?streams=...) lands wrapped events that load like raw ones."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import json
-import threading
 
 import duckdb
 import pytest
 
 from dwh.status import collect
 from ingest.config import load_sources
+from ingest.load import load_day
 from ingest.stream.clock import ReplayClock
 from ingest.stream.collector import Collector
-from ingest.load import load_day
 from ingest.stream.load import load_stream_day
 from ingest.venues import datasets_for
 from tests.cli._helpers import dwh
-from tests.stream._helpers import SQUEEZE, gaps, landed, parse, start_replay, wait_for
+from tests.stream._helpers import SQUEEZE, gaps, landed, parse, run_in_thread, start_replay, wait_for
 
 pytestmark = pytest.mark.slow
 RATE = 120.0  # two simulated minutes per wall second
@@ -35,13 +33,6 @@ def _binance(sandbox, sandbox_sources, path):
     return dataclasses.replace(src, ws_url=url, extra={**src.extra, "ws_silence_alarm_seconds": ALARM})
 
 
-def _run(collector):
-    box = {}
-    thread = threading.Thread(target=lambda: box.update(stats=asyncio.run(collector.run(install_signals=False))))
-    thread.start()
-    return thread, box
-
-
 def test_deaf_legacy_path_is_a_gap_reconnects_and_alerts(sandbox, sandbox_sources, data_dir):
     source = _binance(sandbox, sandbox_sources, "/binance/ws")
     epoch = start_replay(sandbox, SQUEEZE, RATE)
@@ -49,7 +40,7 @@ def test_deaf_legacy_path_is_a_gap_reconnects_and_alerts(sandbox, sandbox_source
     collector = Collector([source], data_dir, clock=ReplayClock(SQUEEZE.timestamp(), RATE, epoch),
                           until=until.timestamp(), flush_every=1, base_backoff=0.2, max_backoff=0.5)
     duckdb.connect(str(data_dir / "warehouse.duckdb")).close()  # status reads a warehouse (empty so far)
-    thread, box = _run(collector)
+    thread, box = run_in_thread(collector)
     try:
         runner = collector.runners[0]
         # while it runs, the standing alarm is in the collector's state and in `dwh status`
@@ -63,7 +54,7 @@ def test_deaf_legacy_path_is_a_gap_reconnects_and_alerts(sandbox, sandbox_source
     finally:
         collector.stop()
         thread.join(timeout=10)
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
 
     stats = box["stats"]["binance"]
     assert stats["alarms"] >= 2 and stats["connections"] >= stats["alarms"]  # reconnected after each alarm
@@ -105,14 +96,14 @@ def test_the_routed_market_path_feeds_the_same_alarm_without_a_gap(sandbox, sand
     until = SQUEEZE + dt.timedelta(minutes=12)
     collector = Collector([source], data_dir, clock=ReplayClock(SQUEEZE.timestamp(), RATE, epoch),
                           until=until.timestamp(), flush_every=1, base_backoff=0.2)
-    thread, box = _run(collector)
+    thread, box = run_in_thread(collector)
     try:
         thread.join(timeout=30)
         assert not thread.is_alive()
     finally:
         collector.stop()
         thread.join(timeout=10)
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
     assert box["stats"]["binance"] == {"connections": 1, "messages": box["stats"]["binance"]["messages"],
                                        "alarms": 0}
     assert gaps(data_dir, "binance") == []
@@ -128,19 +119,19 @@ def test_a_collector_stopped_while_not_listening_keeps_that_stretch_in_the_next_
     clock = ReplayClock(SQUEEZE.timestamp(), RATE, epoch)
     first = Collector([dead], data_dir, clock=clock, until=(SQUEEZE + dt.timedelta(minutes=4)).timestamp(),
                       base_backoff=0.2, max_backoff=0.5)
-    thread, _ = _run(first)
+    thread, _ = run_in_thread(first)
     thread.join(timeout=30)
     state = json.loads((data_dir / "landing/_gaps/source=binance/_state.json").read_text())
     assert state["status"] == "stopped" and "could not subscribe" in state["down_reason"]
     try:
         second = Collector([_binance(sandbox, sandbox_sources, "/binance/market/ws")], data_dir, clock=clock,
                            until=(SQUEEZE + dt.timedelta(minutes=8)).timestamp(), base_backoff=0.2)
-        thread, _ = _run(second)
+        thread, _ = run_in_thread(second)
         thread.join(timeout=30)
     finally:
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
     [gap] = gaps(data_dir, "binance")
-    assert parse(gap["started_at"]) == dt.datetime.fromtimestamp(first.started_at, dt.timezone.utc)
+    assert parse(gap["started_at"]) == dt.datetime.fromtimestamp(first.started_at, dt.UTC)
     assert "could not subscribe" in gap["reason"] and "then collector stopped" in gap["reason"]
     assert parse(gap["ended_at"]) >= SQUEEZE + dt.timedelta(minutes=4)
 
@@ -151,13 +142,13 @@ def test_the_combined_stream_path_lands_wrapped_events_that_load_without_quarant
     epoch = start_replay(sandbox, SQUEEZE, RATE)
     collector = Collector([source], data_dir, clock=ReplayClock(SQUEEZE.timestamp(), RATE, epoch),
                           until=(SQUEEZE + dt.timedelta(minutes=10)).timestamp(), flush_every=1)
-    thread, _ = _run(collector)
+    thread, _ = run_in_thread(collector)
     try:
         thread.join(timeout=30)
     finally:
         collector.stop()
         thread.join(timeout=10)
-        sandbox._call("DELETE", "/_sandbox/ws/replay")
+        sandbox.stop_replay()
     wrapped = [json.loads(m["body"]) for m in landed(data_dir, "binance")]
     assert wrapped and all(set(w) == {"stream", "data"} for w in wrapped)  # landed unchanged
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))

@@ -12,7 +12,7 @@ from ingest.stream.writer import HourlyWriter
 from ingest.venues import datasets_for
 
 DAY = dt.date(2026, 11, 26)
-T0 = dt.datetime.combine(DAY, dt.time(), tzinfo=dt.timezone.utc).timestamp()
+T0 = dt.datetime.combine(DAY, dt.time(), tzinfo=dt.UTC).timestamp()
 
 
 def _bybit_message(t_ms: int, side: str = "Buy") -> str:

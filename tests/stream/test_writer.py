@@ -7,7 +7,7 @@ import json
 
 from ingest.stream.writer import FINAL, PARTIAL, HourlyWriter, recover_partials
 
-T0 = dt.datetime(2026, 11, 26, 13, 59, 58, tzinfo=dt.timezone.utc).timestamp()
+T0 = dt.datetime(2026, 11, 26, 13, 59, 58, tzinfo=dt.UTC).timestamp()
 
 
 def _lines(path):

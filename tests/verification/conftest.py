@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox.market import DEFAULT_NOW
-from sandbox.server import SandboxServer
+from tests.support.sandbox import in_process_sandbox
 
 KEY_ENVS = ("COINALYZE_API_KEY", "COINGLASS_API_KEY")
 
@@ -12,7 +12,7 @@ KEY_ENVS = ("COINALYZE_API_KEY", "COINGLASS_API_KEY")
 @pytest.fixture(scope="module")
 def sb():
     """A sandbox on a free port, clock at 2026-11-27T00:30Z, rate limits off."""
-    with SandboxServer(seed=7, clock=DEFAULT_NOW, rate_limit_scale=0) as server:
+    with in_process_sandbox(DEFAULT_NOW) as server:
         yield server
 
 

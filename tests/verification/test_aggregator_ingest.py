@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dwh.sandbox_proc import sandbox_sources_file
 from ingest.load import load_day
 from ingest.run import ingest_source
 from ingest.venues import datasets_for
 from sandbox import market as mk
+from sandbox.harness.process import sandbox_sources_file
 from tests.conftest import PROJECT
 
 DAY = dt.date(2026, 11, 26)
@@ -82,8 +82,9 @@ def test_a_wrong_key_header_is_a_failed_dataset(sources, monkeypatch, tmp_path):
 
 
 def test_aggregator_modules_never_import_the_sandbox():
-    for name in ("coinalyze", "coinglass", "_perps"):
-        tree = ast.parse((PROJECT / "ingest" / "venues" / f"{name}.py").read_text())
+    venues = PROJECT / "ingest" / "venues"
+    for name in (*(venues / "coinalyze").glob("*.py"), *(venues / "coinglass").glob("*.py"), venues / "_perps.py"):
+        tree = ast.parse(name.read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not any(m.startswith("sandbox") for m in imported), (name, imported)

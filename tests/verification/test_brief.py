@@ -30,7 +30,7 @@ def fig(figure, asset, value, unit, status, reason="", label=None, entity=None, 
 @pytest.fixture()
 def warehouse(data_dir):
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
-    for schema in ("marts", "staging"):
+    for schema in ("marts", "figures", "audit"):
         con.execute(f"CREATE SCHEMA {schema}")
     con.execute(f"CREATE TABLE marts.headline_figures ({FIGURE_COLUMNS})")
     rows = [
@@ -71,13 +71,13 @@ def warehouse(data_dir):
                 "(DATE '2026-11-25', 'Tron/HTX BTC reserve', 'BTC', 27641.3, 50.0, NULL, 90000.0, 2.49e9), "
                 "(DATE '2026-11-26', 'Tron/HTX BTC reserve', 'BTC', 27733.13, 91.83, NULL, 90297.4, 2.50e9)) "
                 "t(date, entity, asset, balance, balance_change_1d, balance_change_30d, price_usd, usd_value)")
-    con.execute("""CREATE TABLE marts.data_quality_results AS SELECT * FROM (VALUES
+    con.execute("""CREATE TABLE figures.check_results AS SELECT * FROM (VALUES
                    (DATE '2026-11-26', 'passed', 'error', 'marts.funding_daily', 'expect_x:key', NULL),
                    (DATE '2026-11-26', 'failed', 'warning', 'marts.open_interest_daily', 'row_count_vs_previous:vs_previous_7d', '10'))
                    t(run_date, status, severity, "table", expectation, observed_value)""")
-    con.execute("CREATE TABLE staging.stg_dbt__source_freshness_checks AS SELECT * FROM (VALUES "
-                "(DATE '2026-11-26', 'raw.okx__open_interest_hist', 'warn', 40.5, TIMESTAMPTZ '2026-11-25 08:00:00+00')) "
-                "t(run_date, relation, status, age_hours, max_loaded_at)")
+    con.execute("CREATE TABLE audit.source_freshness AS SELECT * FROM (VALUES "
+                "(DATE '2026-11-26', 'raw', 'okx__open_interest_hist', 'warn', 40.5, TIMESTAMPTZ '2026-11-25 08:00:00+00')) "
+                "t(run_date, schema_name, table_name, status, age_hours, max_loaded_at)")
     con.close()
     return data_dir
 

@@ -1,5 +1,5 @@
-"""The DAG runs the verification after validation: freshness before the main dbt build, the models tagged
-`verification` only in a second group that waits for `validate`, then GX on the figures, the brief, publish."""
+"""The DAG's graph is the run's order (dwh.pipeline.steps_after_load): every ingest, the load, freshness, GX on
+raw, one dbt build of the whole project, GX on the figures, the brief, publish; writers in the one-slot pool."""
 from __future__ import annotations
 
 import json
@@ -12,25 +12,21 @@ import pytest
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.slow
-MANIFEST = PROJECT / "dbt_project" / "target" / "manifest.json"
 
 PROBE = r"""
 import json, sys
-from airflow.models.dagbag import DagBag
+from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 assert not bag.import_errors, bag.import_errors
 dag = bag.dags["crypto_market_daily"]
-out = {t.task_id: {"up": sorted(t.upstream_task_ids), "down": sorted(t.downstream_task_ids)} for t in dag.tasks}
+out = {t.task_id: {"up": sorted(t.upstream_task_ids), "pool": t.pool, "trigger": getattr(t.trigger_rule, "value", t.trigger_rule),
+                   "start": dag.start_date.isoformat()} for t in dag.tasks}
 print(json.dumps(out))
 """
 
 
 @pytest.fixture(scope="module")
 def tasks(tmp_path_factory):
-    # `make test` writes the manifest first (target `manifest`): a missing or stale one is a failure
-    assert MANIFEST.exists(), f"{MANIFEST} missing: run `make manifest`"
-    assert "model.crypto_dwh.headline_figures" in json.loads(MANIFEST.read_text())["nodes"], \
-        "the dbt manifest predates the verification models: run `make manifest`"
     home = tmp_path_factory.mktemp("airflow")
     env = dict(os.environ, AIRFLOW_HOME=str(home), AIRFLOW__CORE__LOAD_EXAMPLES="False",
                AIRFLOW__CORE__UNIT_TEST_MODE="True", DWH_SOURCES=str(PROJECT / "config" / "sandbox.yml"))
@@ -40,30 +36,26 @@ def tasks(tmp_path_factory):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def upstream_closure(tasks: dict, task_id: str) -> set[str]:
-    seen, todo = set(), [task_id]
-    while todo:
-        for up in tasks[todo.pop()]["up"]:
-            if up not in seen:
-                seen.add(up)
-                todo.append(up)
-    return seen
+def test_the_run_is_one_chain_with_one_dbt_build(tasks):
+    from dwh.pipeline import source_names, steps_after_load
+
+    ingests = {t for t in tasks if t.startswith("ingest_")}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DWH_SOURCES", str(PROJECT / "config" / "sandbox.yml"))
+        assert ingests == {f"ingest_{s}" for s in source_names()}
+    chain = ["load_raw"] + [name for name, _ in steps_after_load("2026-11-24")]
+    assert set(tasks) == ingests | set(chain)  # no other task: no per-model dbt tasks, no second build
+    assert [t for t in tasks if "dbt" in t] == ["dbt_build"]
+    assert set(tasks["load_raw"]["up"]) == ingests and tasks["load_raw"]["trigger"] == "all_done"
+    for before, after in zip(chain, chain[1:]):
+        assert tasks[after]["up"] == [before], after
 
 
-def test_headline_figures_are_built_after_validation_and_freshness(tasks):
-    verification = [t for t in tasks if t.startswith("dbt_verification.")]
-    assert any("headline_figures" in t for t in verification), sorted(tasks)
-    for t in verification:
-        assert {"validate", "source_freshness"} <= upstream_closure(tasks, t), t
+def test_every_warehouse_writer_holds_the_one_slot_pool(tasks):
+    writers = {"load_raw", "source_freshness", "validate", "dbt_build", "validate_figures", "publish"}
+    assert {t for t, v in tasks.items() if v["pool"] == "duckdb_writer"} >= writers
+    assert all(v["pool"] != "duckdb_writer" for t, v in tasks.items() if t.startswith("ingest_"))
 
 
-def test_the_main_build_leaves_the_verification_models_out(tasks):
-    main = [t for t in tasks if t.startswith("dbt.")]
-    assert main and not any("headline_figures" in t or "int_figures_" in t for t in main)
-    assert "validate" not in {u for t in main for u in upstream_closure(tasks, t)}
-
-
-def test_figures_are_checked_then_briefed_then_published(tasks):
-    assert any(t.startswith("dbt_verification.") for t in upstream_closure(tasks, "validate_figures"))
-    assert "validate_figures" in upstream_closure(tasks, "brief")
-    assert "brief" in upstream_closure(tasks, "publish")
+def test_dates_are_utc(tasks):
+    assert {v["start"] for v in tasks.values()} == {"2026-10-01T00:00:00+00:00"}

@@ -1,10 +1,11 @@
-"""`dbt source freshness` results into raw.source_freshness: one verdict per table and run date, replaced on rerun."""
+"""`dbt source freshness` results into audit.source_freshness: one verdict per table and run date, replaced on rerun."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 
 import duckdb
+import pytest
 
 from dwh import freshness
 
@@ -43,5 +44,14 @@ def test_store_replaces_the_days_verdicts(tmp_path):
     freshness.store(con, DAY, freshness.parse(sources_json(tmp_path, {"a": "warn", "b": "pass"}), DAY))
     freshness.store(con, DAY, freshness.parse(sources_json(tmp_path, {"a": "pass"}), DAY))
     freshness.store(con, DAY - dt.timedelta(days=1), freshness.parse(sources_json(tmp_path, {"a": "warn"}), DAY - dt.timedelta(days=1)))
-    rows = con.execute("SELECT run_date, table_name, status FROM raw.source_freshness ORDER BY run_date").fetchall()
+    rows = con.execute("SELECT run_date, table_name, status FROM audit.source_freshness ORDER BY run_date").fetchall()
     assert rows == [(DAY - dt.timedelta(days=1), "a", "warn"), (DAY, "a", "pass")]
+
+
+def test_a_second_verdict_for_one_table_and_day_is_refused(tmp_path):
+    """One verdict per table and run date is the table's key (no GX suite re-checks it)."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    rows = freshness.parse(sources_json(tmp_path, {"a": "pass"}), DAY)
+    with pytest.raises(duckdb.ConstraintException):
+        freshness.store(con, DAY, rows + rows)
+    assert con.execute("SELECT count(*) FROM audit.source_freshness").fetchone() == (0,)

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import PROJECT
 
+pytestmark = pytest.mark.slow  # dbt builds the whole project over an empty warehouse
 DAY = dt.date(2026, 11, 24)
 
 
@@ -72,21 +73,13 @@ def test_which_tables_an_enabled_source_feeds(tmp_path):
     from expectations.runner import unfed_reason
 
     onchain_only = _enabled(_sources(tmp_path / "a.yml", {"mempool_space": True}))
-    assert unfed_reason("marts.liquidations_daily", onchain_only) == "no enabled source for liquidations"
-    assert unfed_reason("marts.funding_daily", onchain_only) == "no enabled source for funding"
-    assert unfed_reason("marts.prices_daily", onchain_only) == "no enabled source for prices"
     assert unfed_reason("raw.okx__funding_rates", onchain_only) == "source okx is not enabled"
-    assert unfed_reason("marts.entity_holdings_daily", onchain_only) is None
-    assert unfed_reason("marts.entity_flows_daily", onchain_only) is None
-    assert unfed_reason("raw.ingest_runs", onchain_only) is None
+    assert unfed_reason("raw.mempool_space__address_stats", onchain_only) is None
+    assert unfed_reason("raw.ingest_runs", onchain_only) is None  # the loader's own tables are always fed
 
     hyperliquid = _enabled(_sources(tmp_path / "b.yml", {"hyperliquid": True}))
-    assert unfed_reason("marts.funding_daily", hyperliquid) is None
-    assert unfed_reason("marts.open_interest_daily_total", hyperliquid) is None
-    # Hyperliquid lists no options and publishes no liquidation feed the warehouse reads
-    assert unfed_reason("marts.options_expiries_total", hyperliquid) == "no enabled source for options"
-    assert unfed_reason("marts.liquidations_daily", hyperliquid) == "no enabled source for liquidations"
-    assert unfed_reason("marts.entity_holdings_daily", hyperliquid) == "no enabled source for holdings"
+    assert unfed_reason("raw.hyperliquid__funding_rates", hyperliquid) is None
+    assert unfed_reason("raw.mempool_space__address_stats", hyperliquid) == "source mempool_space is not enabled"
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +100,6 @@ def empty_world(tmp_path_factory):
             con.execute("INSERT INTO raw.ingest_runs (source, dataset, date, run_id, status, started_at) "
                         "VALUES ('mempool_space', 'address_stats', ?, 'r1', 'ok', TIMESTAMPTZ '2026-11-25 00:31:00+00')",
                         [DAY])
-        from dwh import pipeline
-
-        pipeline.dbt_build(DAY, exclude=pipeline.VERIFICATION, unit_tests=False)
         yield data, db
     finally:
         if old is None:
@@ -119,38 +109,35 @@ def empty_world(tmp_path_factory):
 
 
 def test_checks_skip_what_nothing_enabled_feeds_and_figures_say_why(empty_world, tmp_path):
+    """The run's order: GX on raw, then the one dbt build (marts, their tests, the figures)."""
+    import yaml
+
     from dwh import pipeline
     from expectations.runner import run_suites
-    from expectations.suite import load_suites
+    from expectations.suite import suites_for
 
     data, db = empty_world
     enabled = _enabled(_sources(tmp_path / "s.yml", {"mempool_space": True}))
-    suites = [s for s in load_suites() if s.name not in pipeline.FIGURE_SUITES]
-    summary = run_suites(db, DAY, suites=suites, docs_dir=data / "docs", enabled=enabled)
+    summary = run_suites(db, DAY, suites=suites_for("raw"), docs_dir=data / "docs", enabled=enabled)
     by_table: dict[str, set[tuple[str, str | None]]] = {}
     for r in summary.results:
         by_table.setdefault(r.table, set()).add((r.status, r.observed_value))
-    for table in ("marts.funding_daily", "marts.liquidations_daily", "marts.options_expiries_total",
-                  "marts.open_interest_daily_total", "marts.prices_daily"):
-        domain = {"funding_daily": "funding", "liquidations_daily": "liquidations", "prices_daily": "prices",
-                  "options_expiries_total": "options", "open_interest_daily_total": "open interest"}[table[6:]]
-        assert by_table[table] == {("skipped", f"no enabled source for {domain}")}, table
     assert by_table["raw.okx__funding_rates"] == {("skipped", "source okx is not enabled")}
-    # the holdings mart is fed (mempool_space is enabled): its checks run (its rows list the registry's
-    # entities, unverified, even on a day no address answered)
-    assert not any(status == "skipped" for status, _ in by_table["marts.entity_holdings_daily"])
+    assert by_table["raw.bybit__liquidations_ws"] == {("skipped", "source bybit is not enabled")}
+    # the loader's own tables are checked whatever is enabled
+    assert not any(status == "skipped" for status, _ in by_table["raw.ingest_runs"])
     with duckdb.connect(str(db), read_only=True) as con:
-        stored = dict(con.execute("""SELECT "table", any_value(observed_value) FROM marts.data_quality_results
+        stored = dict(con.execute("""SELECT "table", any_value(observed_value) FROM audit.data_quality_results
                                      WHERE run_date = ? AND status = 'skipped' GROUP BY 1""", [DAY]).fetchall())
-    assert stored["marts.liquidations_daily"] == "no enabled source for liquidations"
+    assert stored["raw.okx__funding_rates"] == "source okx is not enabled"
 
-    pipeline.dbt_build(DAY, select=pipeline.VERIFICATION, unit_tests=False)
+    pipeline.dbt_build(DAY, unit_tests=False)
     with duckdb.connect(str(db), read_only=True) as con:
         figures = {(f, a): (v, s, r) for f, a, v, s, r in con.execute(
             "SELECT figure, asset, value, verification_status, reason FROM marts.headline_figures WHERE date = ?",
             [DAY]).fetchall()}
-        rules = {r[0] for r in con.execute("SELECT figure FROM intermediate.int_figure_rules_parsed").fetchall()}
-    assert {f for f, _ in figures} == rules  # every figure listed, none vanished
+    families = yaml.safe_load((PROJECT / "config" / "tolerances.yml").read_text())["families"]
+    assert {f for f, _ in figures} == {f for fam in families.values() for f in fam["figures"]}  # none vanished
     assert all(v is None and s == "unverified" for v, s, _ in figures.values())
     funding = figures[("funding_annualized_oi_weighted", "ALL")][2]
     assert funding.startswith("no enabled source for funding: none of ") and f"was ingested for {DAY}" in funding
@@ -159,47 +146,63 @@ def test_checks_skip_what_nothing_enabled_feeds_and_figures_say_why(empty_world,
 
 
 def test_a_failed_check_withholds_its_mart_and_publishes_the_rest(tmp_path):
+    """The warehouse as the pipeline leaves it: GX results in audit, the figures layer's check results over
+    them, marts and figures tables, and the two compatibility views dbt writes with the warehouse's catalog."""
     from dwh.publish import publish_snapshot
     from expectations.runner import RESULTS_DDL
 
     wh, snap = tmp_path / "w.duckdb", tmp_path / "snapshot"
 
-    def write(value: int, failed: bool, day: dt.date) -> None:
+    def write(value: int, failed: set[str], day: dt.date) -> None:
         with duckdb.connect(str(wh)) as con:
-            con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+            for schema in ("audit", "marts", "figures"):
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             con.execute(RESULTS_DDL)
+            con.execute("CREATE OR REPLACE VIEW figures.check_results AS SELECT * FROM w.audit.data_quality_results")
             con.execute("CREATE OR REPLACE TABLE marts.funding_daily AS SELECT ? AS v", [value])
             con.execute("CREATE OR REPLACE TABLE marts.liquidations_daily AS SELECT ? AS v", [value])
-            con.execute("INSERT INTO marts.data_quality_results VALUES (?, 'marts.liquidations_daily', "
-                        "'expect_column_values_to_be_between:long_ratio', 'marts.liquidations_daily', ?, '1 of 2 "
-                        "unexpected', 'error', now(), '{}')", [day, "failed" if failed else "passed"])
+            con.execute("CREATE OR REPLACE TABLE figures.headline_figures AS SELECT ? AS v", [value])
+            con.execute("CREATE OR REPLACE VIEW marts.headline_figures AS SELECT * FROM w.figures.headline_figures")
+            con.execute("CREATE OR REPLACE VIEW marts.data_quality_results AS SELECT * FROM w.figures.check_results")
+            for table, check in (("marts.liquidations_daily", "accepted_range_liquidations_daily_long_ratio"),
+                                 ("figures.headline_figures", "expect_column_values_to_be_in_set:verification_status")):
+                con.execute("INSERT INTO audit.data_quality_results VALUES (?, 'dbt', ?, ?, ?, '1 failing rows', "
+                            "'error', now(), '{}')", [day, check, table, "failed" if table in failed else "passed"])
 
     def published() -> dict[str, int]:
         with duckdb.connect(str(snap / "marts.duckdb"), read_only=True) as con:
-            return {t: con.execute(f"SELECT v FROM main.{t}").fetchone()[0] for (t,) in
-                    con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-                                "AND table_name <> 'data_quality_results'").fetchall()}
+            return {f"{s}.{t}": con.execute(f"SELECT v FROM {s}.{t}").fetchone()[0] for s, t, kind in
+                    con.execute("SELECT table_schema, table_name, table_type FROM information_schema.tables "
+                                "WHERE table_name NOT IN ('data_quality_results', 'check_results')").fetchall()
+                    if kind == "BASE TABLE"}
 
-    day1, day2 = DAY, DAY + dt.timedelta(days=1)
-    write(1, failed=True, day=day1)  # never published before: left out, the rest goes
+    day1, day2, day3 = DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    write(1, failed={"marts.liquidations_daily"}, day=day1)  # never published before: left out, the rest goes
     publish_snapshot(wh, snap, run_date=day1)
     manifest = json.loads((snap / "manifest.json").read_text())
-    assert published() == {"funding_daily": 1}
+    # the compatibility view is published as a table, under the old name (schema main of catalog marts)
+    assert published() == {"main.funding_daily": 1, "main.headline_figures": 1, "figures.headline_figures": 1}
     assert manifest["withheld"]["marts.liquidations_daily"]["kept_version"] is None
-    assert "long_ratio (failed: 1 of 2 unexpected)" in manifest["withheld"]["marts.liquidations_daily"]["reason"]
+    assert "long_ratio (failed: 1 failing rows)" in manifest["withheld"]["marts.liquidations_daily"]["reason"]
 
-    write(2, failed=False, day=day2)
+    write(2, failed=set(), day=day2)
     publish_snapshot(wh, snap, run_date=day2)
     good = json.loads((snap / "manifest.json").read_text())
-    assert published() == {"funding_daily": 2, "liquidations_daily": 2} and good["withheld"] == {}
+    assert good["withheld"] == {} and set(published().values()) == {2}
+    assert {"marts.liquidations_daily", "marts.data_quality_results", "figures.headline_figures"} <= set(good["tables"])
 
-    write(3, failed=True, day=day2 + dt.timedelta(days=1))
-    publish_snapshot(wh, snap, run_date=day2 + dt.timedelta(days=1))
+    write(3, failed={"marts.liquidations_daily", "figures.headline_figures"}, day=day3)
+    publish_snapshot(wh, snap, run_date=day3)
     held = json.loads((snap / "manifest.json").read_text())
-    # the failed mart keeps the copy that passed; the other mart moves on
-    assert published() == {"funding_daily": 3, "liquidations_daily": 2}
+    # the failed tables keep the copies that passed, the view under the old name with its table; the rest moves on
+    assert published() == {"main.funding_daily": 3, "main.liquidations_daily": 2, "main.headline_figures": 2,
+                           "figures.headline_figures": 2}
     assert held["withheld"]["marts.liquidations_daily"]["kept_version"] == good["version"]
-    assert "marts.liquidations_daily" in held["tables"]
+    assert set(held["withheld"]) == {"marts.liquidations_daily", "figures.headline_figures", "marts.headline_figures"}
+    with duckdb.connect(str(snap / "marts.duckdb"), read_only=True) as con:
+        failed = con.execute("SELECT count(*) FROM marts.data_quality_results WHERE status = 'failed' AND run_date = ?",
+                             [day3]).fetchone()[0]
+    assert failed == 2  # the day's check results are published with it, under their old name
 
 
 def test_nothing_enabled_stops_before_airflow_with_a_clear_message(tmp_path):
@@ -209,7 +212,7 @@ def test_nothing_enabled_stops_before_airflow_with_a_clear_message(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "dwh.airflow_env", "run", "--date", DAY.isoformat()], cwd=PROJECT,
                           env=env, text=True, capture_output=True, timeout=120)
     assert proc.returncode != 0
-    assert "no source is enabled" in proc.stderr or "enabled" in proc.stderr, proc.stderr[-2000:]
+    assert f"no source is enabled in {path}" in proc.stderr, proc.stderr[-2000:]
     assert not (tmp_path / "airflow" / "airflow.db").exists()  # refused before Airflow started
 
 
@@ -221,14 +224,3 @@ def test_the_pipeline_refuses_to_load_when_nothing_is_enabled(tmp_path, monkeypa
     monkeypatch.setenv("DWH_DATA_DIR", str(tmp_path / "data"))
     with pytest.raises((pipeline.NothingEnabled, ConfigError), match="enabled"):
         pipeline.load(DAY)
-
-
-def test_every_mart_suite_names_its_domain():
-    """A new mart suite must say which sources feed it, or a partial world would fail it on an empty table."""
-    from expectations.runner import MART_DOMAINS
-    from expectations.suite import load_suites
-
-    from dwh.pipeline import FIGURE_SUITES
-
-    marts = {s.table for s in load_suites() if s.table.startswith("marts.") and s.name not in FIGURE_SUITES}
-    assert marts - set(MART_DOMAINS) == set()

@@ -20,9 +20,10 @@ import duckdb
 import pytest
 import yaml
 
-from dwh.sandbox_proc import sandbox_sources_file
+from sandbox.harness.process import sandbox_sources_file
 from tests.conftest import PROJECT
 
+pytestmark = pytest.mark.slow  # a backfill of a sandbox day, then two builds of it
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 SHIM = Path(__file__).resolve().parent / "faketime_shim"
 DAY = dt.date(2026, 11, 26)
@@ -34,8 +35,8 @@ A_YEAR_LATE = "2027-11-29 15:05:00"
 
 def offset(wall_clock: str) -> str:
     """libfaketime's relative form: the clock runs, and every process the run starts (dbt) shares it."""
-    target = dt.datetime.fromisoformat(wall_clock).replace(tzinfo=dt.timezone.utc)
-    return f"{round((target - dt.datetime.now(dt.timezone.utc)).total_seconds()):+d}"
+    target = dt.datetime.fromisoformat(wall_clock).replace(tzinfo=dt.UTC)
+    return f"{round((target - dt.datetime.now(dt.UTC)).total_seconds()):+d}"
 
 
 def start_dwh(wall_clock: str, data_dir: Path, sources_file: Path, *args: str) -> subprocess.Popen[str]:
@@ -67,7 +68,7 @@ def figures(data_dir: Path) -> list[tuple]:
 def freshness(data_dir: Path) -> list[tuple]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         return con.execute("SELECT table_name, status, max_loaded_at, snapshotted_at, age_hours "
-                           "FROM raw.source_freshness WHERE run_date = ? ORDER BY ALL", [DAY]).fetchall()
+                           "FROM audit.source_freshness WHERE run_date = ? ORDER BY ALL", [DAY]).fetchall()
 
 
 def digest(obj) -> str:
@@ -82,7 +83,7 @@ def built(sb, tmp_path_factory):
     doc = yaml.safe_load(sources_file.read_text())
     doc["sources"] = {k: v for k, v in doc["sources"].items() if k in SOURCES.split(",")}
     sources_file.write_text(yaml.safe_dump(doc, sort_keys=False))
-    sb.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc))
+    sb.set_clock(dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC))
     on_time, late = root / "a", root / "b"
     finish(start_dwh(ON_TIME, on_time, sources_file, "backfill", "--start", DAY.isoformat(), "--end",
                      DAY.isoformat(), "--source", SOURCES, "--no-build"), ON_TIME)
@@ -113,8 +114,8 @@ def test_freshness_is_measured_against_the_runs_reference_instant(built):
     # tables D's runs never wrote to (no collector here: the websocket tables) dbt reports as loaded in year 1
     judged = [v for v in verdicts if v[1] in ("pass", "warn") and v[2].year > 1]
     assert judged, verdicts
-    reference = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.timezone.utc)
-    assert {v[3].astimezone(dt.timezone.utc) for v in judged} == {reference}
+    reference = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC)
+    assert {v[3].astimezone(dt.UTC) for v in judged} == {reference}
     # D's own data was landed: nothing the venues answered for D is stale on D's clock
     assert [v for v in judged if v[1] == "warn"] == []
     with duckdb.connect(str(late / "warehouse.duckdb"), read_only=True) as con:

@@ -1,8 +1,8 @@
-"""The verification rules end to end, on two days run the way the DAG runs them (ingest, load, source
-freshness, dbt build, GX validation, the verification build, the brief):
+"""The verification rules end to end, on two days run the way the DAG runs them (ingest, load, then
+dwh.pipeline.run_after_load: source freshness, GX on raw, the one dbt build, GX on the figures, brief, publish):
 - 2026-11-25 with OKX switched off: totals over venues turn 'unverified' and the reason names okx;
 - 2026-11-26 with CoinGlass made to diverge 20 %: the figures it covers turn 'disputed', naming coinglass;
-and marts.data_quality_results holds one row per expectation per run, a rerun replacing them."""
+and audit.data_quality_results holds one row per GX expectation per run, a rerun replacing them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +19,7 @@ DAY1, DAY2 = dt.date(2026, 11, 25), dt.date(2026, 11, 26)
 
 
 def sources_file(sandbox, path, disabled: set[str]):
-    from dwh.sandbox_proc import sandbox_sources_file
+    from sandbox.harness.process import sandbox_sources_file
 
     sandbox_sources_file(sandbox.url, path)
     doc = yaml.safe_load(path.read_text())
@@ -34,7 +34,7 @@ def sources_file(sandbox, path, disabled: set[str]):
 def run_day(sandbox, day: dt.date) -> None:
     from dwh import pipeline
 
-    sandbox.set_clock(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.timezone.utc))
+    sandbox.set_clock(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 30), tzinfo=dt.UTC))
     names = pipeline.source_names()
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda s: pipeline.ingest(s, day, raise_on_failure=False), names))
@@ -53,18 +53,14 @@ def warehouse(sandbox, tmp_path_factory):
         os.environ["DWH_SOURCES"] = str(sources_file(sandbox, data / "sources_day1.yml", {"okx"}))
         run_day(sandbox, DAY1)
         os.environ["DWH_SOURCES"] = str(sources_file(sandbox, data / "sources_day2.yml", set()))
-        sandbox._call("POST", "/_sandbox/aggregators", {"coinglass": {"diverge": 0.2}})
+        sandbox.set_aggregators({"coinglass": {"diverge": 0.2}})
         try:
             run_day(sandbox, DAY2)
         finally:
-            sandbox._call("DELETE", "/_sandbox/aggregators")
-        pipeline.source_freshness(DAY2)
-        pipeline.dbt_build(DAY2, exclude=pipeline.VERIFICATION)
-        summary = pipeline.validate(DAY2, fail_on_error=False)
-        pipeline.verify(DAY2)
-        figures_checked = pipeline.validate_figures(DAY2, fail_on_error=False)
-        brief = pipeline.brief(DAY2)
-        yield {"data": data, "checks": len(summary["results"]) + len(figures_checked["results"]), "brief": brief}
+            sandbox.clear_aggregators()
+        done = pipeline.run_after_load(DAY2)
+        checks = len(done["validate"].results) + len(done["validate_figures"].results)
+        yield {"data": data, "checks": checks, "brief": done["brief"]}
     finally:
         for k, v in saved.items():
             if v is None:
@@ -121,7 +117,7 @@ def test_data_quality_results_hold_one_row_per_expectation_per_run(warehouse):
 
     def counts():
         with duckdb.connect(str(db), read_only=True) as con:
-            return con.execute("""SELECT count(*), count(DISTINCT (suite, expectation)) FROM marts.data_quality_results
+            return con.execute("""SELECT count(*), count(DISTINCT (suite, expectation)) FROM audit.data_quality_results
                                   WHERE run_date = ?""", [DAY2]).fetchone()
 
     total, distinct = counts()

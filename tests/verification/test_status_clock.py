@@ -13,7 +13,7 @@ LATEST = dt.date(2026, 11, 26)
 
 def test_source_ages_are_measured_against_the_latest_runs_reference(tmp_path, data_dir):
     warehouse = tmp_path / "warehouse.duckdb"
-    fetched_long_ago = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.timezone.utc)  # a backfill, fetched whenever
+    fetched_long_ago = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)  # a backfill, fetched whenever
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE SCHEMA raw")
         for table, day in (("bybit__funding_rates", LATEST), ("okx__funding_rates", LATEST - dt.timedelta(days=2))):
@@ -28,3 +28,25 @@ def test_source_ages_are_measured_against_the_latest_runs_reference(tmp_path, da
     assert rows["okx"][3:] == (48.5, 1, "stale")
     assert rows["bybit"][2] == "2025-01-02 03:04"  # the fetch time is shown, not judged
     assert "2026-11-27 00:30 UTC" in section.note
+
+
+def test_failing_checks_and_figures_come_from_the_figures_layer(tmp_path, data_dir):
+    """GX rows and the marts' dbt tests alike (figures.check_results); figures from figures.headline_figures."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA figures")
+        con.execute("""CREATE TABLE figures.check_results AS SELECT * FROM (VALUES
+            (DATE '2026-11-26', 'dbt', 'funding_rates_day_has_events', 'marts.funding_rates', 'failed', '1 failing rows', 'error'),
+            (DATE '2026-11-26', 'raw.okx__funding_rates', 'expect_column_values_to_be_unique:_key', 'raw.okx__funding_rates',
+             'passed', NULL, 'error'),
+            (DATE '2026-11-25', 'dbt', 'old_failure', 'marts.funding_rates', 'failed', '2 failing rows', 'error'))
+            t(run_date, suite, expectation, "table", status, observed_value, severity)""")
+        con.execute("""CREATE TABLE figures.headline_figures AS SELECT * FROM (VALUES
+            (DATE '2026-11-26', 'open_interest_usd', 'BTC', NULL, 1.0, 'usd', 'unverified', 'missing: okx'),
+            (DATE '2026-11-26', 'open_interest_usd', 'ETH', NULL, 2.0, 'usd', 'verified', NULL))
+            t(date, figure, asset, entity, value, unit, verification_status, reason)""")
+    sections = {s.title: s for s in collect(warehouse, tmp_path / "snapshot.duckdb").sections}
+    checks = sections["Failing checks (latest validation run)"]
+    assert [r[2] for r in checks.rows] == ["funding_rates_day_has_events"]
+    assert checks.note == "1 of 2 checks failing on the run of 2026-11-26"
+    assert [r[2] for r in sections["Figures not verified (latest day)"].rows] == ["BTC"]

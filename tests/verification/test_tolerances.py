@@ -25,7 +25,7 @@ def test_every_headline_figure_has_rules():
 
 
 def test_rules_are_well_formed():
-    for name, (family, rule) in figures().items():
+    for name, (_, rule) in figures().items():
         assert rule["unit"] and rule.get("label"), name
         assert 0 <= float(rule["tolerance"]) < 1 and float(rule["floor"]) >= 0, name
     for family, f in RULES.items():
@@ -43,12 +43,12 @@ def test_expected_venues_and_references_are_configured_sources():
 
 
 def test_each_family_has_its_intermediate_model_and_sql_holds_no_tolerance():
-    mart = (MODELS / "marts" / "verification" / "headline_figures.sql").read_text()
+    mart = (MODELS / "figures" / "headline_figures.sql").read_text()
     for family in RULES:
-        assert (MODELS / "intermediate" / "verification" / f"int_figures_{family}.sql").exists(), family
+        assert (MODELS / "figures" / f"figures_{family}.sql").exists(), family
         assert f"'{family}'" in mart, f"headline_figures does not union {family}"
-    for path in (MODELS / "intermediate" / "verification").glob("*.sql"):
+    for path in (MODELS / "figures").glob("*.sql"):
         text = path.read_text()
-        for name, (_, rule) in figures().items():
+        for _name, (_, rule) in figures().items():
             assert f"tolerance: {rule['tolerance']}" not in text
         assert "0.02" not in text and "0.05" not in text, f"{path.name}: a tolerance-like literal in SQL"

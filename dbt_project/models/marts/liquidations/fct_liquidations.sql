@@ -1,7 +1,7 @@
 -- One row per liquidation event, each channel's duplicates removed (see int_liquidations_deduplicated).
--- Incremental by day range like its input (macros/incremental.sql): 20 million rows a year are not rewritten daily.
-{{ config(materialized='incremental', incremental_strategy='replace_from',
-          rebuild_inputs='int_liquidations_deduplicated', on_schema_change='fail') }}
+-- A view: the deduplicated events (20 million rows a year) are written once, by the incremental
+-- int_liquidations_deduplicated; a table here would copy all of them again on every full build.
+{{ config(materialized='view') }}
 select
     liquidation_id,
     exchange,
@@ -14,4 +14,3 @@ select
     liquidated_at,
     channel
 from {{ ref('int_liquidations_deduplicated') }}
-where {{ rebuild_filter(ref('int_liquidations_deduplicated')) }}
