@@ -47,14 +47,16 @@ def _data_dir(tmp_path: Path, name: str, sandbox) -> tuple[Path, Path]:
 def _marts(snapshot: Path) -> dict[str, list[tuple]]:
     out = {}
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                    "WHERE table_catalog = current_database() ORDER BY 1").fetchall():
+        # the marts (schema main in the snapshot) and the published figures (schema figures)
+        for schema, table in con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                                         "WHERE table_catalog = current_database() ORDER BY 1, 2").fetchall():
             cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                              "WHERE table_catalog = current_database() AND table_name = ? "
-                                              "ORDER BY ordinal_position", [table]).fetchall()]
+                                              "WHERE table_catalog = current_database() AND table_schema = ? "
+                                              "AND table_name = ? ORDER BY ordinal_position",
+                                              [schema, table]).fetchall()]
             keep = ", ".join(f'"{c}"' for c in cols if c not in VOLATILE)
-            rows = con.execute(f'SELECT {keep} FROM "{table}"').fetchall()
-            out[table] = sorted(rows, key=repr)
+            rows = con.execute(f'SELECT {keep} FROM "{schema}"."{table}"').fetchall()
+            out[f"{schema}.{table}"] = sorted(rows, key=repr)
     return out
 
 
@@ -107,12 +109,13 @@ def test_backfill_interrupted_after_day_two_resumes_to_the_same_marts(sandbox, t
     resumed_marts = _marts(data / "snapshot" / "marts.duckdb")
     clean_marts = _marts(clean_data / "snapshot" / "marts.duckdb")
     assert set(resumed_marts) == set(clean_marts)
-    assert resumed_marts["funding_daily"], "the backfill produced funding rows"
-    assert {r[0] for r in resumed_marts["funding_daily"]} >= set(DAYS), "every backfilled day has funding"
+    assert resumed_marts["main.funding_daily"], "the backfill produced funding rows"
+    assert {r[0] for r in resumed_marts["main.funding_daily"]} >= set(DAYS), "every backfilled day has funding"
     # The market marts must match exactly. The checks' results and the headline figures' labels are
-    # judged when they run (freshness against the wall clock, snapshot-only endpoints observed at the
-    # sandbox's running clock), so two runs minutes apart may label them differently.
-    judged_at_run_time = {"data_quality_results", "headline_figures"}
+    # judged when they run (snapshot-only endpoints observed at the sandbox's running clock), so two runs
+    # minutes apart may label them differently.
+    judged_at_run_time = {"main.data_quality_results", "main.headline_figures", "figures.headline_figures",
+                          "figures.check_results", "figures.mart_check_results"}
     differing = [t for t in resumed_marts if t not in judged_at_run_time and resumed_marts[t] != clean_marts[t]]
     assert not differing, f"marts differ after resume: {differing}"
     assert len(set(resumed_marts) - judged_at_run_time) >= 5, sorted(resumed_marts)

@@ -1,7 +1,8 @@
 """`make demo`'s warehouse: open interest, prices and option expiries against the simulated market.
 
-The expected figures are computed here, in Python, from the sandbox's model (sandbox.market and
-sandbox.options with the demo's seed), never from the warehouse's own intermediate tables.
+The expected figures come from the sandbox's model (sandbox.market and sandbox.options with the demo's
+seed, through tests/support/market_truth.py), never from the warehouse's own tables; the formulas that
+tie one mart column to another are dbt tests on the marts.
 """
 from __future__ import annotations
 
@@ -13,18 +14,14 @@ import pytest
 from sandbox import market as mk
 from sandbox import options as opt
 from sandbox.harness.demo import DEMO_END, DEMO_START
+from tests.support import market_truth as truth
+from tests.support.market_truth import OI_REL, SEED, UTC, close_of
 
 pytestmark = pytest.mark.slow
-SEED = 7  # sandbox.harness.process.running_sandbox's default, which the demo uses
-UTC = dt.UTC
 VENUES = {"binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"}
 OPTION_VENUES = {"deribit", "okx", "bybit", "binance"}
 DAYS = [DEMO_START + dt.timedelta(days=i) for i in range((DEMO_END - DEMO_START).days + 1)]
 FRIDAY = dt.datetime(2026, 11, 27, 8, 0)
-
-
-def close_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
 
 
 def test_open_interest_from_every_venue_on_every_day(demo_db):
@@ -65,18 +62,45 @@ def test_history_venues_read_the_close_and_snapshots_the_run(demo_db):
             assert method == "snapshot" and lo == hi == dt.timedelta(minutes=30), (exchange, lo, hi)
 
 
-def test_usd_and_day_change_follow_from_coins_and_close_price(demo_db):
+def test_usd_and_day_change_are_the_markets_at_the_close(demo_db):
+    """Each venue's day in USD is the market's open interest times an index price the market showed near
+    the close; its day change is the market's, in coins to contract rounding and in USD within both days'
+    price bands. (oi_usd = oi_base x price_usd is a dbt test on the mart.)"""
     rows = demo_db.execute("""
-        SELECT o.date, o.asset, o.exchange, o.oi_base, o.oi_usd, o.oi_change_24h_pct, p.price_usd
-        FROM marts.open_interest_daily o JOIN marts.prices_daily p USING (date, asset)""").fetchall()
-    usd = {(d, a, e): (b * px) for d, a, e, b, _, _, px in rows}
-    for d, a, e, b, oi_usd, pct, px in rows:
-        assert oi_usd == pytest.approx(b * px, rel=1e-9, abs=0.01)
-        prev = usd.get((d - dt.timedelta(days=1), a, e))
-        if prev is None:
-            assert pct is None
-        else:
-            assert pct == pytest.approx(b * px / prev - 1, abs=1e-8)
+        SELECT date, asset, exchange, oi_usd, oi_change_24h_pct, oi_base_change_24h_pct
+        FROM marts.open_interest_daily WHERE date BETWEEN ? AND ?""", [DEMO_START, DEMO_END]).fetchall()
+    assert len(rows) == 2 * len(VENUES) * len(DAYS)
+    for day, asset, exchange, oi_usd, pct, base_pct in rows:
+        coins = truth.open_interest_at_close(exchange, asset, day)
+        lo, hi = truth.index_band(asset, day)
+        assert coins * lo * (1 - OI_REL) <= oi_usd <= coins * hi * (1 + OI_REL), (day, asset, exchange)
+        if day == DEMO_START:  # the day before was never read
+            continue
+        prev = day - dt.timedelta(days=1)
+        prev_coins = truth.open_interest_at_close(exchange, asset, prev)
+        prev_lo, prev_hi = truth.index_band(asset, prev)
+        assert base_pct == pytest.approx(coins / prev_coins - 1, abs=3 * OI_REL), (day, asset, exchange)
+        slack = 3 * OI_REL
+        assert coins * lo / (prev_coins * prev_hi) - 1 - slack <= pct <= coins * hi / (prev_coins * prev_lo) - 1 + slack
+
+
+def test_daily_totals_are_the_whole_markets(demo_db):
+    """All venues together: the market's open interest summed over its six venues, like for like."""
+    rows = demo_db.execute("""
+        SELECT date, asset, oi_base, oi_usd, oi_change_24h_pct FROM marts.open_interest_daily_total
+        WHERE date BETWEEN ? AND ?""", [DEMO_START, DEMO_END]).fetchall()
+    assert len(rows) == 2 * len(DAYS)
+    for day, asset, oi_base, oi_usd, pct in rows:
+        coins = sum(truth.open_interest_at_close(v, asset, day) for v in VENUES)
+        lo, hi = truth.index_band(asset, day)
+        assert oi_base == pytest.approx(coins, rel=OI_REL), (day, asset)
+        assert coins * lo * (1 - OI_REL) <= oi_usd <= coins * hi * (1 + OI_REL), (day, asset)
+        if day > DEMO_START:
+            prev = day - dt.timedelta(days=1)
+            prev_coins = sum(truth.open_interest_at_close(v, asset, prev) for v in VENUES)
+            prev_lo, prev_hi = truth.index_band(asset, prev)
+            slack = 3 * OI_REL
+            assert coins * lo / (prev_coins * prev_hi) - 1 - slack <= pct <= coins * hi / (prev_coins * prev_lo) - 1 + slack
     # the squeeze: coins down ~10 % across the market, dollars down more with the price
     squeeze = dict(demo_db.execute("""
         SELECT asset, oi_change_24h_pct FROM marts.open_interest_daily_total WHERE date = ?""",
@@ -89,11 +113,13 @@ def test_prices_have_two_venues_and_track_the_index(demo_db):
         SELECT date, asset, index_price_usd, mark_price_usd, source_count, max_deviation FROM marts.prices_daily
         WHERE date BETWEEN ? AND ?""", [DEMO_START, DEMO_END]).fetchall()
     assert len(rows) == 2 * len(DAYS)
+    # a perpetual's mark sits above the index by its funding premium (at most FUNDING_PEAK / 1095) and a wobble
+    premium = mk.FUNDING_PEAK / (3 * 365) + 3e-4
     for day, asset, index, mark, sources, deviation in rows:
         assert sources >= 2, (day, asset, sources)
-        truth = mk.index_price(SEED, asset, mk.to_ms(close_of(day)))
-        assert index == pytest.approx(truth, rel=4e-3), (day, asset)
-        assert mark == pytest.approx(truth, rel=5e-3), (day, asset)
+        lo, hi = truth.index_band(asset, day)
+        assert lo <= index <= hi, (day, asset)
+        assert lo * (1 - premium) <= mark <= hi * (1 + premium), (day, asset)
         assert deviation < 0.01
 
 
@@ -107,81 +133,81 @@ def test_friday_expiry_is_the_next_one_on_the_squeeze_day(demo_db):
     rows = demo_db.execute("""
         SELECT asset, expiry, total_oi, is_next_expiry, exchanges_reporting, days_to_expiry
         FROM marts.options_expiries_total WHERE snapshot_date = ? ORDER BY asset, expiry""", [DEMO_END]).fetchall()
-    target = {"BTC": 91_000.0, "ETH": 435_000.0}
     for asset in ("BTC", "ETH"):
         mine = [r for r in rows if r[0] == asset]
         nxt = [r for r in mine if r[3]]
         assert len(nxt) == 1 and nxt[0][1] == FRIDAY, (asset, nxt)
-        assert nxt[0][2] == pytest.approx(target[asset], rel=0.01)
+        assert nxt[0][2] == pytest.approx(opt.expiry_open_interest(SEED, asset, mk.FRIDAY_EXPIRY, DEMO_END), abs=1e-6)
+        assert nxt[0][2] == pytest.approx(opt.FRIDAY_TARGET_OI[asset], rel=0.01)  # the scenario's pinned figure
         assert nxt[0][4] == 4 and nxt[0][5] == pytest.approx(8 / 24, abs=1e-6)
         assert mine[0][1] == FRIDAY  # nothing listed expires between the close and Friday 08:00
 
 
-def _summary(chain):
-    """Independent max pain and put/call over a list of (strike, kind, oi) in coins."""
-    calls, puts = defaultdict(float), defaultdict(float)
-    for strike, kind, oi in chain:
-        (calls if kind == "C" else puts)[strike] += oi
-        (puts if kind == "C" else calls)[strike] += 0.0  # a listed strike is a candidate either way
-    strikes = sorted(set(calls) | set(puts))
-    payout = {k: sum(oi * max(0.0, k - s) for s, oi in calls.items()) + sum(oi * max(0.0, s - k) for s, oi in puts.items())
-              for k in strikes}
-    best = min(strikes, key=lambda k: (payout[k], k))
-    c, p = sum(calls.values()), sum(puts.values())
-    return {"call": c, "put": p, "pcr": p / c if c else None, "max_pain": best, "strikes": len(strikes)}
+def _listed(day: dt.date, venues) -> dict[tuple, dict]:
+    """The sandbox's chains at the day's close, per (asset, expiry): calls, puts (coins) and strikes listed."""
+    out: dict[tuple, dict] = defaultdict(lambda: {"C": 0.0, "P": 0.0, "strikes": set()})
+    for venue in venues:
+        for asset in ("BTC", "ETH"):
+            for i in opt.option_chain(SEED, venue, asset, day):
+                if i.expiry > close_of(day):
+                    book = out[(asset, i.expiry)]
+                    book[i.kind] += i.open_interest
+                    book["strikes"].add(i.strike)
+    return out
 
 
 @pytest.mark.parametrize("day", [DEMO_START, DEMO_START + dt.timedelta(days=19), DEMO_END - dt.timedelta(days=1), DEMO_END])
-def test_max_pain_and_put_call_match_an_independent_computation(demo_db, day):
-    close = close_of(day)
-    by_venue: dict[tuple, list] = defaultdict(list)
-    merged: dict[tuple, list] = defaultdict(list)
-    for venue in OPTION_VENUES:
-        for asset in ("BTC", "ETH"):
-            for i in opt.option_chain(SEED, venue, asset, day):
-                if i.expiry > close:
-                    expiry = i.expiry.replace(tzinfo=None)
-                    by_venue[(asset, venue, expiry)].append((i.strike, i.kind, i.open_interest))
-                    merged[(asset, expiry)].append((i.strike, i.kind, i.open_interest))
+def test_max_pain_and_put_call_are_the_listed_chains(demo_db, day):
+    """Per venue and over all four: the expiries listed at the close, their calls, puts and strikes, and the
+    sandbox's own max pain of each (sandbox.options.max_pain over those venues)."""
     venue_rows = demo_db.execute("""
         SELECT asset, exchange, expiry, call_oi, put_oi, put_call_ratio, max_pain_strike, strikes
         FROM marts.options_expiries WHERE snapshot_date = ?""", [day]).fetchall()
-    assert {(a, e, x) for a, e, x, *_ in venue_rows} == set(by_venue)
+    listed = {venue: _listed(day, [venue]) for venue in OPTION_VENUES}
+    assert {(a, e, x) for a, e, x, *_ in venue_rows} == {
+        (a, v, x.replace(tzinfo=None)) for v, books in listed.items() for a, x in books}
     for asset, exchange, expiry, call_oi, put_oi, pcr, max_pain, strikes in venue_rows:
-        want = _summary(by_venue[(asset, exchange, expiry)])
-        assert (max_pain, strikes) == (want["max_pain"], want["strikes"]), (asset, exchange, expiry)
-        assert call_oi == pytest.approx(want["call"], abs=1e-6) and put_oi == pytest.approx(want["put"], abs=1e-6)
-        assert pcr == (None if want["pcr"] is None else pytest.approx(want["pcr"], rel=1e-8))
+        expiry = expiry.replace(tzinfo=UTC)
+        want = listed[exchange][(asset, expiry)]
+        assert max_pain == opt.max_pain(SEED, asset, expiry, day, [exchange]), (asset, exchange, expiry)
+        assert strikes == len(want["strikes"]), (asset, exchange, expiry)
+        assert call_oi == pytest.approx(want["C"], abs=1e-6) and put_oi == pytest.approx(want["P"], abs=1e-6)
+        assert pcr == (None if not want["C"] else pytest.approx(want["P"] / want["C"], rel=1e-8))
     total_rows = demo_db.execute("""
         SELECT asset, expiry, total_oi, put_call_ratio, max_pain_strike FROM marts.options_expiries_total
         WHERE snapshot_date = ?""", [day]).fetchall()
-    assert {(a, x) for a, x, *_ in total_rows} == set(merged)
+    merged = _listed(day, OPTION_VENUES)
+    assert {(a, x.replace(tzinfo=UTC)) for a, x, *_ in total_rows} == set(merged)
     for asset, expiry, total, pcr, max_pain in total_rows:
-        want = _summary(merged[(asset, expiry)])
-        assert max_pain == want["max_pain"], (asset, expiry)
-        assert total == pytest.approx(want["call"] + want["put"], abs=1e-6)
-        assert pcr == pytest.approx(want["pcr"], rel=1e-8)
-        # the sandbox's own max pain agrees too
-        assert max_pain == opt.max_pain(SEED, asset, expiry.replace(tzinfo=UTC), day)
+        expiry = expiry.replace(tzinfo=UTC)
+        want = merged[(asset, expiry)]
+        assert max_pain == opt.max_pain(SEED, asset, expiry, day), (asset, expiry)
+        assert total == pytest.approx(opt.expiry_open_interest(SEED, asset, expiry, day), abs=1e-6)
+        assert pcr == pytest.approx(want["P"] / want["C"], rel=1e-8)
 
 
-def test_oi_weighted_funding_matches_an_independent_computation(demo_db):
-    rates = defaultdict(dict)
-    for d, a, e, r in demo_db.execute("SELECT date, asset, exchange, annualized_rate FROM marts.funding_daily").fetchall():
-        rates[(d, a)][e] = r
-    oi = {(d, a, e): u for d, a, e, u in demo_db.execute(
-        "SELECT date, asset, exchange, oi_usd FROM marts.open_interest_daily").fetchall()}
+def test_oi_weighted_funding_is_the_markets_weighted_by_its_open_interest(demo_db):
+    """Each day's cross-venue funding is the market's: the venues' funding of the day (their settled events)
+    weighted by their open interest at the close, within the coarsest venue's rate decimals; the plain
+    mean, lowest and highest likewise. One USD price per asset and day scales every weight alike, so coins
+    weigh as dollars do."""
     rows = demo_db.execute("""
         SELECT date, asset, oi_weighted_annualized_rate, simple_avg_annualized_rate, min_annualized_rate,
-               max_annualized_rate, exchanges_reporting FROM marts.funding_daily_total""").fetchall()
-    assert len(rows) == len(rates)
-    for d, a, weighted, simple, lo, hi, n in rows:
-        venue_rates = rates[(d, a)]
-        pairs = [(r, oi[(d, a, e)]) for e, r in venue_rates.items() if oi.get((d, a, e))]
-        want = sum(r * w for r, w in pairs) / sum(w for _, w in pairs) if pairs else None
-        assert weighted == (None if want is None else pytest.approx(want, abs=1e-11)), (d, a)
-        assert simple == pytest.approx(sum(venue_rates.values()) / len(venue_rates), abs=1e-11)
-        assert (lo, hi, n) == (min(venue_rates.values()), max(venue_rates.values()), len(venue_rates))
+               max_annualized_rate, exchanges_reporting, exchanges_weighted FROM marts.funding_daily_total
+        WHERE date BETWEEN ? AND ?""", [DEMO_START, DEMO_END]).fetchall()
+    assert len(rows) == 2 * len(DAYS)
+    for day, asset, weighted, simple, lo, hi, reporting, weights in rows:
+        rates = {v: truth.funding_day_annualized(v, asset, day) for v in VENUES}
+        oi = {v: truth.open_interest_at_close(v, asset, day) for v in VENUES}
+        tolerance = max(truth.annualized_tolerance(v, truth.funding_day_events(v, asset, day)[0].interval_hours)
+                        for v in VENUES)
+        spread = max(rates.values()) - min(rates.values())
+        want = sum(rates[v] * oi[v] for v in VENUES) / sum(oi.values())
+        assert weighted == pytest.approx(want, abs=tolerance + 2 * OI_REL * spread), (day, asset)
+        assert simple == pytest.approx(sum(rates.values()) / len(rates), abs=tolerance), (day, asset)
+        assert lo == pytest.approx(min(rates.values()), abs=tolerance), (day, asset)
+        assert hi == pytest.approx(max(rates.values()), abs=tolerance), (day, asset)
+        assert reporting == weights == len(VENUES), (day, asset)
     squeeze = dict(demo_db.execute("SELECT asset, oi_weighted_annualized_rate FROM marts.funding_daily_total "
                                    "WHERE date = ?", [mk.SQUEEZE_DAY]).fetchall())
     assert all(0.33 < squeeze[a] < 0.47 for a in ("BTC", "ETH")), squeeze  # near the scenario's 40 %

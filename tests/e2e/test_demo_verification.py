@@ -36,20 +36,18 @@ def test_every_figure_is_published_for_the_squeeze_day(demo_db):
 
 
 def test_statuses_follow_the_rules(demo_db):
+    # "verified means corroborated" and "a status other than verified has a reason" are the GX suite's
+    # (expectations/suites/figures.headline_figures.yml); the rules below have no data test on the figures yet.
     for r in rows(demo_db, "SELECT * FROM marts.headline_figures"):
         status, key = r["verification_status"], (r["date"], r["figure"], r["asset"], r["entity"], r["reason"])
         if r["coverage"] is not None and r["coverage"] < 1 or r["value"] is None:
             assert status == "unverified", key
-        if status == "verified":
-            assert r["independent_sources"] >= 2 and r["coverage"] == 1, key
-            if r["max_deviation"] is not None:
-                assert r["max_deviation"] <= r["tolerance"], key
+        if status == "verified" and r["max_deviation"] is not None:
+            assert r["max_deviation"] <= r["tolerance"], key
         if status == "disputed" and r["entity"] is None:
             assert r["max_deviation"] > r["tolerance"] and "differs by" in r["reason"], key
         if status == "single_source" and r["entity"] is None:
             assert r["independent_sources"] == 1, key
-        if status != "verified":
-            assert r["reason"], key
         assert r["sources"] and r["source_count"] == len(r["sources"].split(",")), key
 
 
@@ -92,10 +90,17 @@ def test_squeeze_day_brief_sets_the_long_ratio_against_its_average_with_labels(d
 
 
 def test_data_quality_results_hold_one_row_per_expectation(demo_db):
+    """GX writes one row per expectation into audit; the public results (marts.data_quality_results, kept
+    under its old name) add one row per dbt test of the marts."""
     expected = sum(len(c.kwargs["caps"]) if c.type == "caps_by_group" else 1 for s in load_suites() for c in s.checks)
     total, distinct = demo_db.execute("""SELECT count(*), count(DISTINCT (suite, expectation))
-                                         FROM marts.data_quality_results WHERE run_date = ?""", [SQUEEZE]).fetchone()
+                                         FROM audit.data_quality_results WHERE run_date = ?""", [SQUEEZE]).fetchone()
     assert total == distinct == expected
+    gx, dbt, distinct = demo_db.execute("""
+        SELECT count(*) FILTER (WHERE suite <> 'dbt'), count(*) FILTER (WHERE suite = 'dbt'),
+               count(DISTINCT (suite, expectation)) FROM marts.data_quality_results WHERE run_date = ?""",
+                                        [SQUEEZE]).fetchone()
+    assert gx == expected and dbt > 0 and distinct == gx + dbt
 
 
 def test_source_freshness_was_recorded_for_the_run(demo_db):
@@ -115,4 +120,4 @@ def test_gx_data_docs_open_in_a_browser(demo_dir, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom = proc.stdout
-    assert "<table" in dom and "marts.headline_figures" in dom, dom[:2000]
+    assert "<table" in dom and "figures.headline_figures" in dom, dom[:2000]

@@ -104,7 +104,8 @@ def test_deribit_day_is_24_hours_through_ingest_load_and_marts(sb_sources, data_
     first, last = DAY_MS + MS_HOUR, DAY_MS + 24 * MS_HOUR
     assert got == [("BTC-PERPETUAL", 24, first, last), ("ETH-PERPETUAL", 24, first, last)]
 
-    dbt(data_dir, "build", "--select", FUNDING_MODELS, target=dbt_target)
+    dbt(data_dir, "build", "--select", FUNDING_MODELS, "--vars", json.dumps({"run_date": DAY.isoformat()}),
+        target=dbt_target)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         daily = con.execute("""
             SELECT date, asset, observations FROM marts.funding_daily WHERE exchange = 'deribit'
@@ -151,7 +152,8 @@ def test_recorded_hyperliquid_history_gets_its_interval_and_rates(data_dir, dbt_
                            landed_files(data_dir, "hyperliquid", "funding_rates", day))
     assert (stats["records"], stats["loaded"], stats["quarantined"]) == (1038, 1038, 0) == (len(recorded), 1038, 0), stats
 
-    dbt(data_dir, "build", "--select", FUNDING_MODELS, target=dbt_target)
+    dbt(data_dir, "build", "--select", FUNDING_MODELS, "--vars", json.dumps({"run_date": day.isoformat()}),
+        target=dbt_target)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         by_interval = con.execute("""
             SELECT interval_hours, count(*), min(funding_time), max(funding_time)
