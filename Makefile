@@ -40,10 +40,11 @@ manifest: install
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 
 # Two workers: most of the suite waits on sandboxes, subprocesses and backoff, not on a core.
-# The demo warehouse starts building in the background as the session starts (tests/conftest.py).
+# The demo warehouse starts building in the background as the session starts, and the files that read it
+# run last (tests/conftest.py orders them; --no-loadscope-reorder keeps xdist from re-sorting by size).
 # CI runs this target alone, so it lints too (ruff takes about a second).
 test: system-deps install lint manifest dashboard-install
-	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --durations=25
+	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 # What a developer runs before a commit. The fast tests are every test not marked slow (pyproject.toml:
 # no Airflow, demo, browser, Superset, Celery or dbt build of a sandbox day); they include
