@@ -28,9 +28,19 @@ help:
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || command -v python3) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+# The pinned packages go in with uv (from PyPI, the only thing pip itself fetches is uv): it resolves
+# nothing (the lock is exact), downloads in parallel and compiles bytecode on both cores, ~15 s where
+# pip took 3-6 minutes for the same lock. The system CA store is used, as pip does.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+UV_INSTALL = $(UV) pip install -q --system-certs --compile-bytecode
+
+$(UV): $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) requirements.lock pyproject.toml
+	$(UV_INSTALL) --python $(BIN)/python -r requirements.lock
+	$(UV_INSTALL) --python $(BIN)/python --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -43,7 +53,9 @@ manifest: install
 # The demo warehouse starts building in the background as the session starts, and the files that read it
 # run last (tests/conftest.py orders them; --no-loadscope-reorder keeps xdist from re-sorting by size).
 # CI runs this target alone, so it lints too (ruff takes about a second).
-test: system-deps install lint manifest dashboard-install
+# The set-up steps are independent (Debian packages, the two virtualenvs, dbt parse): they run side by side.
+test:
+	$(MAKE) --no-print-directory -j4 --output-sync=target system-deps lint manifest dashboard-install
 	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 # What a developer runs before a commit. The fast tests are every test not marked slow (pyproject.toml:
@@ -88,9 +100,9 @@ docs: install manifest
 
 # Superset gets its own virtualenv: its pins (Flask, SQLAlchemy 1.4, pandas 2.1) conflict with Airflow's.
 # The metadata DB is migrated once here (~1.5 min) and copied for each Superset home.
-$(DASH_VENV)/.installed: dashboard/requirements-superset.txt
+$(DASH_VENV)/.installed: dashboard/requirements-superset.txt $(UV)
 	test -x $(DASH_VENV)/bin/python || $(shell command -v $(PYTHON) || command -v python3) -m venv $(DASH_VENV)
-	$(DASH_VENV)/bin/pip install -q --disable-pip-version-check -r dashboard/requirements-superset.txt
+	$(UV_INSTALL) --python $(DASH_VENV)/bin/python -r dashboard/requirements-superset.txt
 	$(DASH_VENV)/bin/python dashboard/superset_app.py template
 	touch $@
 

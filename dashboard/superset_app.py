@@ -3,12 +3,14 @@
 Runs with the dashboard's own virtualenv (dashboard/.venv, see README.md), never the project's:
 
     dashboard/.venv/bin/python dashboard/superset_app.py template   # once per install: metadata DB
-    dashboard/.venv/bin/python dashboard/superset_app.py provision  # database, datasets, charts
+    dashboard/.venv/bin/python dashboard/superset_app.py provision  # import dashboard/bundle/ for the snapshot
     dashboard/.venv/bin/python dashboard/superset_app.py serve --port 8088
+    dashboard/.venv/bin/python dashboard/superset_app.py export     # this home's dashboard -> dashboard/bundle/
 
-`provision` is idempotent and is re-run by `serve`: it points Superset at the snapshot, refreshes
-the datasets' columns, and (re)creates one chart per mart the snapshot holds. Charts of marts
-that are not published yet are simply absent; they appear on the next provision after they are.
+The dashboard is the Superset bundle under dashboard/bundle/ (assets_bundle.py). `provision` is re-run
+by `serve` and is idempotent: it zips the bundle with the snapshot's path as the database URI and
+imports it with Superset's importer, which overwrites every object in place. Charts of marts that are
+not published yet are left out of the zip; they appear on the first provision after they are.
 Every number on the dashboard is a query against the snapshot at view time (Superset opens a new
 read-only DuckDB connection per query, so each query sees the latest publish).
 """
@@ -22,12 +24,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import assets_bundle
+
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 TEMPLATE_DB = HERE / ".venv" / "metadata-template.db"
-DATABASE_NAME = "warehouse snapshot"
 DASHBOARD_SLUG = "market-structure"
-DASHBOARD_TITLE = "Crypto derivatives market structure"
 EXIT_USAGE = 2
 
 
@@ -88,241 +90,54 @@ def ensure_metadata() -> Path:
 
 # ----------------------------------------------------------------------------- provision
 
-def _table_chart(columns: list[str], row_limit: int = 1000) -> dict:
-    return {"viz_type": "table", "query_mode": "raw", "all_columns": columns, "order_by_cols": [],
-            "row_limit": row_limit, "server_pagination": False, "include_search": False,
-            "adhoc_filters": [], "table_timestamp_format": "%Y-%m-%d"}
-
-
-def _line_chart(x: str, metrics: dict[str, str], groupby: list[str], filters: dict[str, str],
-                y_format: str) -> dict:
-    return {
-        "viz_type": "echarts_timeseries_line", "x_axis": x, "time_grain_sqla": "P1D",
-        "metrics": [{"expressionType": "SIMPLE", "column": {"column_name": column}, "aggregate": "AVG",
-                     "label": label} for column, label in metrics.items()],
-        "groupby": groupby,
-        "adhoc_filters": [
-            {"clause": "WHERE", "expressionType": "SIMPLE", "subject": x, "operator": "TEMPORAL_RANGE",
-             "comparator": "No filter"},
-            *({"clause": "WHERE", "expressionType": "SIMPLE", "subject": col, "operator": "==", "comparator": val}
-              for col, val in filters.items()),
-        ],
-        "row_limit": 10000, "y_axis_format": y_format, "show_legend": True, "rich_tooltip": True,
-        "x_axis_time_format": "%Y-%m-%d", "truncateYAxis": False,
-    }
-
-
-# Virtual datasets: the shaping the charts need, in SQL over the snapshot. Formatting that a
-# reader compares across venues (signed percentages) is done here so every client shows the same text.
-FUNDING_LATEST_SQL = """
-select date, asset, exchange,
-       printf('%+.2f%%', annualized_rate * 100) as annualized,
-       printf('%+.4f%%', rate_8h * 100) as rate_8h,
-       observations as settlements, symbols
-from marts.funding_daily
-where date = (select max(date) from marts.funding_daily)
-order by asset, exchange
-"""
-HEADLINE_SQL = """
-select date, figure, asset, value, unit, verification_status as verification, reason
-from marts.headline_figures
-where date = (select max(date) from marts.headline_figures) and entity is null
-order by figure, asset
-"""
-DQ_SUMMARY_SQL = """
-select run_date, status, severity, count(*) as checks
-from marts.data_quality_results
-where run_date = (select max(run_date) from marts.data_quality_results)
-group by all order by status, severity
-"""
-DQ_FAILING_SQL = """
-select run_date, suite, expectation, "table", status, severity, observed_value
-from marts.data_quality_results
-where run_date = (select max(run_date) from marts.data_quality_results) and status in ('failed', 'error')
-order by severity, suite, expectation
-"""
-
-
-EXPIRIES_SQL = """
-select asset, expiry, days_to_expiry, notional_usd, put_call_ratio, max_pain_strike
-from marts.options_expiries_total
-where snapshot_date = (select max(snapshot_date) from marts.options_expiries_total)
-order by expiry, asset
-"""
-HOLDINGS_SQL = """
-select date, entity, category, chain, asset, balance, verification_status
-from marts.entity_holdings_daily
-where date = (select max(date) from marts.entity_holdings_daily)
-order by category, entity, chain, asset
-"""
-# Charts of marts that arrive later, each drawn only when its mart (with these columns) is published.
-LATER_MARTS = {
-    "liquidations_daily": {"date", "asset", "long_ratio", "long_ratio_30d_avg"},
-    "options_expiries_total": {"snapshot_date", "asset", "expiry", "days_to_expiry", "notional_usd",
-                               "put_call_ratio", "max_pain_strike"},
-    "entity_holdings_daily": {"date", "entity", "category", "chain", "asset", "balance", "verification_status"},
-}
-
-
-def _snapshot_tables(snapshot: Path) -> dict[str, set[str]]:
-    import duckdb
-
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        out: dict[str, set[str]] = {}
-        for table, column in con.execute(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_catalog = current_database()").fetchall():
-            out.setdefault(table, set()).add(column)
-        return out
-
-
-def _has(tables: dict[str, set[str]], mart: str) -> bool:
-    return mart in tables and LATER_MARTS.get(mart, set()) <= tables[mart]
-
-
-def _assets(snapshot: Path) -> list[str]:
-    import duckdb
-
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        return [r[0] for r in con.execute("SELECT DISTINCT asset FROM marts.funding_daily ORDER BY 1").fetchall()]
-
-
 def provision(snapshot: Path) -> dict:
+    """Imports the bundle (dashboard/bundle/) fitted to this snapshot; re-importing overwrites every object."""
     if not snapshot.exists():
         raise SystemExit(f"dashboard: no published snapshot at {snapshot}: run the pipeline first (make demo / dwh run)")
-    tables = _snapshot_tables(snapshot)
-    if "funding_daily" not in tables:
-        raise SystemExit(f"dashboard: snapshot {snapshot} has no funding_daily: run dbt build and publish first")
-    assets = _assets(snapshot)
-    liquidation_assets = assets
-    if _has(tables, "liquidations_daily"):
-        import duckdb
+    import duckdb
 
-        with duckdb.connect(str(snapshot), read_only=True) as con:
-            liquidation_assets = [r[0] for r in con.execute(
-                "SELECT DISTINCT asset FROM marts.liquidations_daily ORDER BY 1").fetchall()]
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+                           "AND table_name = 'funding_daily'").fetchone()[0]:
+            raise SystemExit(f"dashboard: snapshot {snapshot} has no funding_daily: run dbt build and publish first")
+    files, left_out = assets_bundle.fit(assets_bundle.read_bundle(), snapshot)
     ensure_metadata()
+    home = _home()
+    bundle_zip = assets_bundle.write_zip(files, home / f"{DASHBOARD_SLUG}.zip")
 
     from superset.app import create_app
 
     app = create_app()
     with app.app_context():
         from superset import db, security_manager
-        from superset.connectors.sqla.models import SqlaTable
-        from superset.models.core import Database
         from superset.models.dashboard import Dashboard
-        from superset.models.slice import Slice
 
-        # Anonymous read access to the charts' data (the Public role copies Gamma, which has none).
+        assets_bundle.import_zip(bundle_zip)
+        # Bundles carry no roles: anonymous read access to the charts' data is granted here (the Public role
+        # copies Gamma, which has no datasource access).
         perm = security_manager.add_permission_view_menu("all_datasource_access", "all_datasource_access")
         public = security_manager.find_role("Public") or security_manager.add_role("Public")
         security_manager.add_permission_role(public, perm)
-
-        database = db.session.query(Database).filter_by(database_name=DATABASE_NAME).one_or_none()
-        if database is None:
-            database = Database(database_name=DATABASE_NAME)
-            db.session.add(database)
-        database.set_sqlalchemy_uri(f"duckdb:///{snapshot}")
-        database.extra = json.dumps({"engine_params": {"connect_args": {"read_only": True}}})
-        database.expose_in_sqllab = True
-        database.allow_dml = False
-        database.allow_run_async = False
-        db.session.flush()
-
-        def dataset(name: str, sql: str | None = None) -> SqlaTable:
-            ds = db.session.query(SqlaTable).filter_by(table_name=name, database_id=database.id).one_or_none()
-            if ds is None:
-                ds = SqlaTable(table_name=name, database=database, schema="main")
-                db.session.add(ds)
-            ds.sql = sql.strip() if sql else None
-            ds.schema = "main"
-            db.session.flush()
-            ds.fetch_metadata()
-            return ds
-
-        def chart(name: str, ds: SqlaTable, params: dict) -> Slice:
-            params = {**params, "datasource": f"{ds.id}__table"}
-            sl = db.session.query(Slice).filter_by(slice_name=name).one_or_none()
-            if sl is None:
-                sl = Slice(slice_name=name)
-                db.session.add(sl)
-            sl.viz_type = params["viz_type"]
-            sl.datasource_type = "table"
-            sl.datasource_id = ds.id
-            sl.params = json.dumps(params)
-            db.session.flush()
-            return sl
-
-        rows: list[list[tuple[Slice, int, int]]] = []
-        if "headline_figures" in tables:
-            ds = dataset("headline_figures_latest", HEADLINE_SQL)
-            rows.append([(chart("Headline figures, latest day (with verification)", ds, _table_chart(
-                ["date", "figure", "asset", "value", "unit", "verification", "reason"])), 12, 60)])
-        ds = dataset("funding_latest_day", FUNDING_LATEST_SQL)
-        rows.append([(chart("Funding by venue, latest day", ds, _table_chart(
-            ["date", "asset", "exchange", "annualized", "rate_8h", "settlements", "symbols"])), 12, 60)])
-        funding = dataset("funding_daily")
-        line_row = [(chart(f"{a} funding by venue over time (annualized)", funding, _line_chart(
-            "date", {"annualized_rate": "annualized funding"}, ["exchange"], {"asset": a}, ".0%")), 6, 60)
-            for a in assets]
-        for i in range(0, len(line_row), 2):
-            rows.append(line_row[i:i + 2])
-        if _has(tables, "liquidations_daily"):
-            liq = dataset("liquidations_daily")
-            liq_row = [(chart(f"{a} liquidations: long share vs its 30-day average", liq, _line_chart(
-                "date", {"long_ratio": "long share", "long_ratio_30d_avg": "30-day average"}, [], {"asset": a},
-                ".0%")), 6, 60) for a in liquidation_assets]
-            for i in range(0, len(liq_row), 2):
-                rows.append(liq_row[i:i + 2])
-        if _has(tables, "options_expiries_total"):
-            ds = dataset("options_expiry_calendar", EXPIRIES_SQL)
-            rows.append([(chart("Options expiry calendar (latest snapshot)", ds, _table_chart(
-                ["asset", "expiry", "days_to_expiry", "notional_usd", "put_call_ratio", "max_pain_strike"])), 12, 60)])
-        if _has(tables, "entity_holdings_daily"):
-            ds = dataset("entity_holdings_latest", HOLDINGS_SQL)
-            rows.append([(chart("Entity holdings, latest day", ds, _table_chart(
-                ["date", "entity", "category", "chain", "asset", "balance", "verification_status"])), 12, 60)])
-        if "data_quality_results" in tables:
-            summary = dataset("data_quality_latest_summary", DQ_SUMMARY_SQL)
-            failing = dataset("data_quality_latest_failing", DQ_FAILING_SQL)
-            rows.append([(chart("Data quality, latest run", summary, _table_chart(
-                ["run_date", "status", "severity", "checks"])), 4, 50),
-                (chart("Failing checks, latest run", failing, _table_chart(
-                    ["run_date", "suite", "expectation", "table", "status", "severity", "observed_value"])), 8, 50)])
-
-        dash = db.session.query(Dashboard).filter_by(slug=DASHBOARD_SLUG).one_or_none()
-        if dash is None:
-            dash = Dashboard(slug=DASHBOARD_SLUG)
-            db.session.add(dash)
-        dash.dashboard_title = DASHBOARD_TITLE
-        dash.published = True
-        dash.slices = [sl for row in rows for sl, _, _ in row]
-        dash.position_json = json.dumps(_layout(rows))
-        dash.json_metadata = json.dumps({"refresh_frequency": 0, "color_scheme": "supersetColors"})
         db.session.commit()
-        return {"dashboard": f"/superset/dashboard/{DASHBOARD_SLUG}/", "charts": [s.slice_name for s in dash.slices],
-                "snapshot": str(snapshot)}
+        dash = db.session.query(Dashboard).filter_by(slug=DASHBOARD_SLUG).one()
+        info = {"dashboard": f"/superset/dashboard/{DASHBOARD_SLUG}/", "bundle": str(bundle_zip),
+                "charts": sorted(s.slice_name for s in dash.slices), "left_out": left_out, "snapshot": str(snapshot)}
+    (home / "provisioned.json").write_text(json.dumps(info, indent=2))
+    return info
 
 
-def _layout(rows) -> dict:
-    layout: dict = {
-        "DASHBOARD_VERSION_KEY": "v2",
-        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
-        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
-        "HEADER_ID": {"type": "HEADER", "id": "HEADER_ID", "meta": {"text": DASHBOARD_TITLE}},
-    }
-    for r, row in enumerate(rows):
-        row_id = f"ROW-{r}"
-        layout["GRID_ID"]["children"].append(row_id)
-        layout[row_id] = {"type": "ROW", "id": row_id, "children": [], "parents": ["ROOT_ID", "GRID_ID"],
-                          "meta": {"background": "BACKGROUND_TRANSPARENT"}}
-        for sl, width, height in row:
-            cid = f"CHART-{sl.id}"
-            layout[row_id]["children"].append(cid)
-            layout[cid] = {"type": "CHART", "id": cid, "children": [], "parents": ["ROOT_ID", "GRID_ID", row_id],
-                           "meta": {"chartId": sl.id, "width": width, "height": height, "sliceName": sl.slice_name,
-                                    "uuid": str(sl.uuid)}}
-    return layout
+def export(snapshot: Path, root: Path) -> list[str]:
+    """Writes the dashboard as this Superset home holds it (edited in the UI, say) back to dashboard/bundle/."""
+    provisioned = _home() / "provisioned.json"
+    left_out = json.loads(provisioned.read_text())["left_out"] if provisioned.exists() else None
+    if left_out is None or left_out:
+        # an export would silently drop the charts this home never received
+        raise SystemExit("dashboard: export from a home provisioned against a snapshot holding every mart "
+                         f"(left out here: {left_out})")
+    from superset.app import create_app
+
+    with create_app().app_context():
+        return assets_bundle.export(DASHBOARD_SLUG, snapshot, root)
 
 
 def serve(host: str, port: int, workers: int) -> int:
@@ -337,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="superset_app.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("template", help="build the metadata DB template (install time)")
-    sub.add_parser("provision", help="point Superset at the snapshot and (re)create the charts")
+    sub.add_parser("provision", help="import the bundle (dashboard/bundle/) pointed at the snapshot")
+    e = sub.add_parser("export", help="write this home's dashboard back to the bundle's files")
+    e.add_argument("--to", type=Path, default=assets_bundle.BUNDLE_DIR, help="bundle folder (default: %(default)s)")
     s = sub.add_parser("serve", help="provision, then serve on a loopback port")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8088)
@@ -348,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         print(build_template())
         return 0
     try:
+        if args.cmd == "export":
+            print("\n".join(export(snapshot_path(), args.to)))
+            return 0
         info = provision(snapshot_path())
     except SystemExit as exc:
         print(exc, file=sys.stderr)

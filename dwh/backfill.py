@@ -20,7 +20,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,26 +65,6 @@ class DayResult:
     seconds: float = 0.0
 
 
-def ingest_parallel(sources: list[str], day: dt.date) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """Every source of the day in its own thread (they talk to different hosts and mostly wait);
-    one source failing does not stop the others."""
-    from dwh import pipeline
-
-    if not sources:
-        return [], {}
-
-    def one(source: str) -> dict[str, Any]:
-        try:
-            return pipeline.ingest(source, day, raise_on_failure=False)
-        except Exception as exc:  # a config or module error of one source; the rest go on
-            return {"source": source, "datasets": {"*": {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}}}
-
-    with ThreadPoolExecutor(max_workers=min(6, len(sources)), thread_name_prefix="ingest") as pool:
-        manifests = list(pool.map(one, sources))
-    failed = {m["source"]: [d for d, v in m["datasets"].items() if v["status"] != "ok"] for m in manifests}
-    return manifests, {s: d for s, d in failed.items() if d}
-
-
 def run_day(day: dt.date, sources: list[str], *, force: bool = False,
             before_ingest: Callable[[dt.date], None] | None = None) -> DayResult:
     from dwh import pipeline
@@ -96,7 +75,7 @@ def run_day(day: dt.date, sources: list[str], *, force: bool = False,
     started = time.monotonic()
     if before_ingest:
         before_ingest(day)
-    manifests, failed = ingest_parallel(todo, day)
+    manifests, failed = pipeline.ingest_parallel(todo, day)
     pipeline.load(day, todo)
     for m in manifests:
         if m["source"] not in failed:

@@ -156,16 +156,16 @@ def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return [{c: float(v) if isinstance(v, Decimal) else v for c, v in zip(cols, r)} for r in cur.fetchall()]
 
 
-def _first(con, *relations: str) -> str | None:
-    """The first of schema.table names that exists: the figures layer, else the names kept for old readers."""
-    return next((r for r in relations if _exists(con, *r.split("."))), None)
+class NoFiguresLayer(FileNotFoundError):
+    """The warehouse has no figures.headline_figures: dbt has not built the figures the brief is written from."""
 
 
 def load_figures(con, day: dt.date) -> dict[tuple[str, str, str | None], dict[str, Any]]:
-    figures = _first(con, "figures.headline_figures", "marts.headline_figures")
-    if figures is None:
-        return {}
-    rows = _rows(con, f"SELECT * FROM {figures} WHERE date = ?", [day])  # a constant name  # nosec B608
+    # the figures layer only: marts.headline_figures is a view kept for BI, never a stand-in for it
+    if not _exists(con, "figures", "headline_figures"):
+        raise NoFiguresLayer("the warehouse has no figures.headline_figures (the figures layer dbt builds): "
+                             f"run the pipeline for the day first (dwh run --date {day})")
+    rows = _rows(con, "SELECT * FROM figures.headline_figures WHERE date = ?", [day])
     return {(r["figure"], r["asset"], r["entity"]): r for r in rows}
 
 
@@ -237,7 +237,7 @@ def liquidations(con, day: dt.date, figs: dict, notes: Notes) -> Section:
     if venues is not None:
         s.tables.append(venues)
     history = _rows(con, """
-        SELECT date, figure, value FROM marts.headline_figures
+        SELECT date, figure, value FROM figures.headline_figures
         WHERE asset = 'ALL' AND figure IN ('long_liquidation_ratio', 'long_liquidation_ratio_30d_avg')
           AND date BETWEEN ? AND ? ORDER BY date""", [day - dt.timedelta(days=HISTORY_DAYS), day])
     series = {"long share": [(r["date"], r["value"]) for r in history if r["figure"] == "long_liquidation_ratio"],
@@ -386,10 +386,9 @@ def caveats(con, day: dt.date, figs: dict, notes: Notes) -> Section:
             counts[f["verification_status"]] = counts.get(f["verification_status"], 0) + 1
         s.paragraphs.append("Entity balances: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
                             + ".")
-    checks = _first(con, "figures.check_results", "marts.data_quality_results")
-    if checks is not None:
-        dq = _rows(con, f"""SELECT status, severity, "table", expectation, observed_value FROM {checks}
-                           WHERE run_date = ? ORDER BY severity, "table", expectation""", [day])  # a constant name  # nosec B608
+    if _exists(con, "figures", "check_results"):
+        dq = _rows(con, """SELECT status, severity, "table", expectation, observed_value FROM figures.check_results
+                           WHERE run_date = ? ORDER BY severity, "table", expectation""", [day])
         bad = [r for r in dq if r["status"] in ("failed", "error")]
         s.paragraphs.append(f"Data quality: {len(dq) - len(bad)} of {len(dq)} checks passed or were skipped for {day}"
                             + (f"; {len(bad)} failed." if bad else "."))

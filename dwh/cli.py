@@ -128,7 +128,6 @@ def _sources_file_with(names: list[str]) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from dwh import pipeline
-    from dwh.backfill import ingest_parallel
 
     day = _date(args.date)
     sources = _sources(args.source)
@@ -141,10 +140,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _out(f"dwh run {day}: {', '.join(sources)}")
     started = time.monotonic()
-    manifests, _ = _step(f"ingest ({len(sources)} sources in parallel)", ingest_parallel, sources, day)
+    manifests, _ = _step(f"ingest ({len(sources)} sources in parallel)", pipeline.ingest_parallel, sources, day)
     _report_ingest(manifests)
     # as in the DAG, where such an ingest task succeeds: an aggregator without its key is skipped by design
-    failed = sorted(m["source"] for m in manifests if any(v.get("status") == "failed" for v in m["datasets"].values()))
+    failed = sorted(pipeline.failed_sources(manifests))
     # Like the DAG's all_done trigger: what did land is still loaded and modelled.
     _step("load", pipeline.load, day, sources)
     if not any(v.get("status") == "ok" for m in manifests for v in m["datasets"].values()):

@@ -6,6 +6,8 @@ invocation's --vars so the two can never disagree.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import logging
 import os
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.config import PROJECT_ROOT, data_dir, enabled_sources
+from ingest.config import PROJECT_ROOT, data_dir, enabled_sources, sources_path
 
 log = logging.getLogger(__name__)
 DBT_DIR = PROJECT_ROOT / "dbt_project"
@@ -34,17 +36,17 @@ def tolerances_path() -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-# Which marts each kind of input feeds: a mart no enabled source feeds is empty by design in a partial
-# world, so its checks are reported 'skipped' with this reason (never failed, never withheld).
-MART_DOMAINS = {
-    "funding_rates": "funding", "funding_daily": "funding", "funding_daily_total": "funding",
-    "prices_daily": "prices",
-    "open_interest_daily": "open_interest", "open_interest_daily_total": "open_interest",
-    "options_expiries": "options", "options_expiries_total": "options",
-    "fct_liquidations": "liquidations", "liquidations_daily": "liquidations",
-    "liquidations_daily_by_exchange": "liquidations",
-    "entity_holdings_daily": "holdings", "entity_flows_daily": "flows",
-}
+def mart_domains() -> dict[str, str]:
+    """{mart: the kind of input that feeds it}: the dbt project's var `mart_domains`, the one list of the
+    marts (figures.mart_check_results refers to each). A mart no enabled source feeds is empty by design in
+    a partial world, so its checks are reported 'skipped' with the reason (never failed, never withheld)."""
+    doc = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text()) or {}
+    domains = (doc.get("vars") or {}).get("mart_domains")
+    if not isinstance(domains, dict) or not domains:
+        raise ValueError(f"{DBT_DIR / 'dbt_project.yml'}: vars.mart_domains must map each mart to its domain")
+    return {str(mart): str(domain) for mart, domain in domains.items()}
+
+
 _DOMAIN_DATASETS = {
     "funding": lambda name: name == "funding_rates",
     "prices": lambda name: name in ("mark_price_klines", "index_price_klines", "tickers"),
@@ -63,6 +65,9 @@ def domain_feeds(domain: str, sources: list) -> list[str]:
         return [s.name for s in sources if s.kind == "onchain"]
     if domain == "flows":  # Bitcoin only (marts.entity_flows_daily)
         return [s.name for s in sources if s.kind == "onchain" and s.extra.get("chain") == "bitcoin"]
+    if domain not in _DOMAIN_DATASETS:
+        raise ValueError(f"unknown mart domain {domain!r} (dbt_project.yml vars.mart_domains); known: "
+                         f"{', '.join(sorted([*_DOMAIN_DATASETS, 'holdings', 'flows']))}")
     wanted = _DOMAIN_DATASETS[domain]
     return [s.name for s in sources if s.kind == "venue" and s.name in VENUES
             and any(wanted(ds.name) for ds in datasets_for(s.name))]
@@ -71,7 +76,7 @@ def domain_feeds(domain: str, sources: list) -> list[str]:
 def unfed_marts(sources: list) -> dict[str, str]:
     """{mart: why no check of it can mean anything today} for the marts no enabled source feeds."""
     out = {}
-    for mart, domain in MART_DOMAINS.items():
+    for mart, domain in mart_domains().items():
         if not domain_feeds(domain, sources):
             out[mart] = f"no enabled source for {domain.replace('_', ' ')}"
     return out
@@ -84,7 +89,30 @@ def project_vars() -> dict[str, object]:
     sources file the pipeline uses (DWH_SOURCES, else config/sources.yml).
     `figure_rules`: the `families` of the verification rules (config/tolerances.yml or DWH_TOLERANCES).
     `unfed_marts`: {mart: reason} for the marts no enabled source feeds (their checks are 'skipped').
+
+    Validating the sources file costs more than a small dbt command's parse, and a run calls dbt many
+    times: the vars are computed once per version of the files they come from (a copy is returned).
     """
+    global _cached
+    version = _config_version()
+    if _cached is None or _cached[0] != version:
+        _cached = (version, _compute_vars())
+    return copy.deepcopy(_cached[1])
+
+
+# (the version of the input files, the vars computed from it): one entry, the latest
+_cached: tuple[tuple[str, ...], dict[str, object]] | None = None
+
+
+def _config_version() -> tuple[str, ...]:
+    """Each input file with a hash of its content: a changed file is a new version even when it is
+    rewritten within the file system's clock tick, where its mtime and size could stay the same."""
+    files = (sources_path(), tolerances_path(), DBT_DIR / "dbt_project.yml")
+    return tuple(f"{p.resolve()}:{hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else '-'}"
+                 for p in files)
+
+
+def _compute_vars() -> dict[str, object]:
     sources = enabled_sources()
     venues = {s.name: list(s.assets) for s in sources if s.extra.get("liquidations")}
     path = tolerances_path()

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,39 @@ def ingest(source: str, day: str | dt.date, *, raise_on_failure: bool = True) ->
     from ingest.run import ingest_source
 
     return ingest_source(source, parse_day(day), raise_on_failure=raise_on_failure)
+
+
+def ingest_parallel(sources: list[str], day: dt.date) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Every source of the day in its own thread (they talk to different hosts and mostly wait);
+    one source failing does not stop the others."""
+    if not sources:
+        return [], {}
+
+    def one(source: str) -> dict[str, Any]:
+        try:
+            return ingest(source, day, raise_on_failure=False)
+        except Exception as exc:  # a config or module error of one source; the rest go on
+            return {"source": source, "datasets": {"*": {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}}}
+
+    with ThreadPoolExecutor(max_workers=min(6, len(sources)), thread_name_prefix="ingest") as pool:
+        manifests = list(pool.map(one, sources))
+    failed = {m["source"]: [d for d, v in m["datasets"].items() if v["status"] != "ok"] for m in manifests}
+    return manifests, {s: d for s, d in failed.items() if d}
+
+
+def failed_sources(manifests: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Source -> its datasets whose ingest failed (a dataset skipped by design, such as an aggregator
+    without its key, is not a failure)."""
+    failed = {m["source"]: [d for d, v in m["datasets"].items() if v.get("status") == "failed"] for m in manifests}
+    return {s: d for s, d in failed.items() if d}
+
+
+def sources_by_kind() -> dict[str, list[str]]:
+    """The enabled sources grouped by kind (venue, aggregator, onchain), in the sources file's order."""
+    groups: dict[str, list[str]] = {}
+    for s in enabled_sources():
+        groups.setdefault(s.kind, []).append(s.name)
+    return groups
 
 
 def retention_datasets(source: str) -> list[str]:

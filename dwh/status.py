@@ -4,7 +4,7 @@ and the stream alerts: websocket connections the collector found deaf (open, sub
 Reads the warehouse read-only, and the collector's state files in the landing zone (a standing alarm
 is there before any load has seen its gap). When a pipeline step holds the write lock, the mart sections fall
 back to the published snapshot (raw tables are not published, so the ingest sections say so).
-Each section is skipped while its table does not exist yet.
+Each section is skipped while its table does not exist yet; a missing figures layer is said in a note.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from dwh.publish import snapshot_schema
 from ingest.warehouse import connect as open_warehouse
 
 # dbt's source freshness threshold (models/staging/_sources.yml: warn_after 36 hours).
@@ -52,13 +53,38 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str
         "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
 
 
-def _mart(tables: set[tuple[str, str]], name: str, layer: str | None = None) -> str | None:
-    """The qualified name of a relation in its own layer (`figures`, in the warehouse and the snapshot), else
-    under the mart name kept for it: schema marts in the warehouse, main in the snapshot."""
-    for schema in ((layer,) if layer else ()) + ("marts", "main"):
-        if (schema, name) in tables:
-            return f'{schema}."{name}"'
-    return None
+@dataclass(frozen=True)
+class Layer:
+    """Where the figures layer's two relations are read: always the figures layer, as each origin holds it."""
+    figures: tuple[str, str]
+    checks: tuple[str, str]
+    where: str
+    checks_shown: str  # as a reader of that origin names it
+
+
+WAREHOUSE = Layer(("figures", "headline_figures"), ("figures", "check_results"), "the warehouse",
+                  "figures.check_results")
+# The snapshot publishes the figures layer's tables, not its views: the check results (the view
+# figures.check_results) are published as the table marts.data_quality_results (dwh/publish.py), the
+# snapshot's only copy of them.
+SNAPSHOT = Layer(("figures", "headline_figures"), (snapshot_schema("marts"), "data_quality_results"),
+                 "the snapshot", "marts.data_quality_results")
+
+
+def _name(relation: tuple[str, str]) -> str:
+    return f'{relation[0]}."{relation[1]}"'
+
+
+def _missing(layer: Layer, tables: set[tuple[str, str]]) -> list[str]:
+    """A note per figures-layer relation the origin lacks: the figures are not built (or published) yet."""
+    out = []
+    if layer.figures not in tables:
+        out.append(f"no {'.'.join(layer.figures)} in {layer.where}: no figures to judge; the pipeline "
+                   f"(dwh run) builds it")
+    if layer.checks not in tables:
+        out.append(f"no {layer.checks_shown} in {layer.where}: no check results to show; the pipeline "
+                   f"(dwh run) builds it")
+    return out
 
 
 def _runs_section(con, tables) -> Section | None:
@@ -115,12 +141,11 @@ def _freshness_section(con, tables) -> Section | None:
                    f"({reference:%Y-%m-%d %H:%M} UTC), not the wall clock")
 
 
-def _checks_section(con, tables) -> Section | None:
-    # the figures layer's union of GX results and the marts' dbt tests (marts.data_quality_results in a snapshot)
-    name = ('figures."check_results"' if ("figures", "check_results") in tables
-            else _mart(tables, "data_quality_results"))
-    if not name:
+def _checks_section(con, tables, layer: Layer) -> Section | None:
+    # the figures layer's union of GX results and the marts' dbt tests
+    if layer.checks not in tables:
         return None
+    name = _name(layer.checks)
     rows = con.execute(f"""
         SELECT run_date, suite, expectation, status, severity, observed_value FROM {name}
         WHERE run_date = (SELECT max(run_date) FROM {name}) AND status IN ('failed', 'error')
@@ -132,11 +157,11 @@ def _checks_section(con, tables) -> Section | None:
                    ["run date", "suite", "expectation", "status", "severity", "observed"], rows, note)
 
 
-def _unverified_section(con, tables) -> Section | None:
-    name = _mart(tables, "headline_figures", layer="figures")
-    if not name:
+def _unverified_section(con, tables, layer: Layer) -> Section | None:
+    if layer.figures not in tables:
         return None
-    cols = _columns(con, *name.replace('"', "").split("."))
+    name = _name(layer.figures)
+    cols = _columns(con, *layer.figures)
     wanted = [c for c in ("date", "figure", "asset", "entity", "value", "unit", "verification_status", "reason")
               if c in cols]
     rows = con.execute(f"""
@@ -204,7 +229,7 @@ def collect(warehouse: Path, snapshot: Path, landing: Path | None = None) -> Sta
         if not warehouse.exists():
             raise FileNotFoundError(warehouse)
         con = open_warehouse(warehouse, read_only=True)
-        status = Status(origin=f"warehouse {warehouse}")
+        status, layer = Status(origin=f"warehouse {warehouse}"), WAREHOUSE
     except (FileNotFoundError, duckdb.IOException) as exc:
         if not snapshot.exists():
             raise FileNotFoundError(
@@ -213,11 +238,13 @@ def collect(warehouse: Path, snapshot: Path, landing: Path | None = None) -> Sta
         reason = "is locked by a running step" if warehouse.exists() else "does not exist"
         status = Status(origin=f"snapshot {snapshot}",
                         notes=[f"the warehouse {reason}; ingest runs and freshness need it (raw is not published)"])
+        layer = SNAPSHOT
     with con:
         tables = _tables(con)
+        status.notes.extend(_missing(layer, tables))
         builders = [lambda: _runs_section(con, tables), lambda: _freshness_section(con, tables),
                     lambda: _stream_alerts_section(con, tables),
-                    lambda: _checks_section(con, tables), lambda: _unverified_section(con, tables)]
+                    lambda: _checks_section(con, tables, layer), lambda: _unverified_section(con, tables, layer)]
         for build in builders:
             section = build()
             if section is not None:

@@ -32,9 +32,9 @@ def day_summary(day: dt.date) -> dict[str, Any]:
 
 # Later marts add their lines here: (schema, table, title, SQL with one ? for the day).
 _EXTRA_SECTIONS: list[tuple[str, str, str, str]] = [
-    ("marts", "headline_figures", "Headline figures",
+    ("figures", "headline_figures", "Headline figures",
      "SELECT figure, asset, entity, round(value, 4) AS value, unit, verification_status, reason "
-     "FROM marts.headline_figures WHERE date = ? AND entity IS NULL ORDER BY figure, asset"),
+     "FROM figures.headline_figures WHERE date = ? AND entity IS NULL ORDER BY figure, asset"),
     ("marts", "open_interest_daily_total", "Open interest (perpetuals, one side, at the close)",
      "SELECT o.asset, round(o.oi_usd / 1e9, 2) AS oi_usd_bn, round(o.oi_change_24h_pct * 100, 1) AS change_24h_pct, "
      "o.exchanges_reporting || '/' || o.exchanges_expected AS venues, "

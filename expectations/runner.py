@@ -5,7 +5,8 @@ Three phases, so the warehouse is never held longer than needed:
    checks, and one pandas frame per slice (whole table / run date's rows / rows up to the run date),
    holding only the columns the checks name;
 2. validate: GX pandas datasource (SQL datasources on duckdb_engine fail in GX 1.24), one asset per
-   table, one batch and GX suite per slice, in a file context under the data dir so Data Docs build;
+   table, one batch and GX suite per slice, in an ephemeral context whose suites and results are stored
+   under the data dir so Data Docs build (see `_context`);
 3. write: one write connection, DELETE + INSERT of the run date's rows for the suites run, in one
    transaction, into `audit.data_quality_results`.
 
@@ -380,48 +381,66 @@ def _outcome(r) -> tuple[str, str | None]:
     return ("passed" if r.success else "failed"), observed
 
 
-def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.datetime) -> tuple[dict, Path | None]:
-    """(suite, check name) -> (status, observed value, details); builds the Data Docs."""
-    outcomes: dict[tuple[str, str], tuple[str, str | None, dict]] = {}
-    twin_of: dict[tuple[str, str], tuple[str, str]] = {}
-    todo = [p for p in plans if p.frames]
-    for p in plans:
-        for u in p.units:
-            if u.outcome:
-                outcomes[(p.suite.name, u.name)] = (*u.outcome, {})
+def _context(docs_dir: Path):
+    """An ephemeral GX context whose suites and validation results are files under `$DWH_DATA_DIR/gx/`.
+
+    Ephemeral, because a file context rewrites great_expectations.yml on every datasource, asset and batch
+    definition added (over 200 times a run, more than half of the validate step); the datasource here is
+    rebuilt from the suites each run anyway, so nothing in that file needs to outlive the run. The
+    suites and results stay on disk in the layout a file context uses, because Data Docs render from those
+    stores and drop from the index any page whose result is no longer in them: the history of earlier
+    runs survives."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
+    from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
 
-    # A file context (not ephemeral) because Data Docs render from its stores; it lives under the
-    # data dir and is (re)configured here, so nothing of it belongs in the repo.
-    context = gx.get_context(mode="file", project_root_dir=str(data_dir()))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    # Only this run's pages are rendered (resource_identifiers below), and the index lists a bounded
+    root = data_dir() / "gx"
+
+    def store(class_name: str, under: str | None = None) -> dict[str, Any]:
+        backend = ({"class_name": "TupleFilesystemStoreBackend", "base_directory": str(root / under)} if under
+                   else {"class_name": "InMemoryStoreBackend"})  # validation definitions: rebuilt each run, never read
+        return {"class_name": class_name, "store_backend": backend}
+
+    # Only this run's pages are rendered (resource_identifiers in _validate), and the index lists a bounded
     # history, so building the docs does not slow down as validation results pile up.
     site = {"class_name": "SiteBuilder",
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": 1000},
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}}
-    if DOCS_SITE in context.get_site_names():
-        context.update_data_docs_site(DOCS_SITE, site)
-    else:
-        context.add_data_docs_site(DOCS_SITE, site)
-    source = context.data_sources.add_or_update_pandas(name="warehouse")
-    assets: dict[str, Any] = {}
-    built: list[Any] = []
-    for p in todo:
-        if p.suite.table not in assets:
-            assets[p.suite.table] = source.add_dataframe_asset(name=p.suite.table)
-        for label, frame in p.frames.items():
-            gx_suite = gx.ExpectationSuite(name=f"{p.suite.name}.{label}")
-            members = [u for u in p.units if u.outcome is None and u.slice == label]
+    config = DataContextConfig(
+        stores={"expectations_store": store("ExpectationsStore", "expectations"),
+                "validation_results_store": store("ValidationResultsStore", "uncommitted/validations"),
+                "checkpoint_store": store("CheckpointStore"),
+                "validation_definition_store": store("ValidationDefinitionStore")},
+        expectations_store_name="expectations_store", validation_results_store_name="validation_results_store",
+        checkpoint_store_name="checkpoint_store", data_docs_sites={DOCS_SITE: site}, analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False))
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+@dataclass
+class _Batch:
+    """One GX suite over one slice of one table: what a ValidationDefinition runs."""
+    plan: _Plan
+    label: str
+    suite: Any  # gx.ExpectationSuite
+    members: list[_Unit]
+
+    @property
+    def name(self) -> str:
+        return f"{self.plan.suite.name}.{self.label}"
+
+
+def _gx_suites(plans: list[_Plan], outcomes: dict, twin_of: dict) -> list[_Batch]:
+    """A GX suite per read slice; checks GX cannot build are recorded as errors in `outcomes`."""
+    import great_expectations as gx
+
+    batches = []
+    for p in plans:
+        for label in p.frames:
+            batch = _Batch(p, label, gx.ExpectationSuite(name=f"{p.suite.name}.{label}"),
+                           [u for u in p.units if u.outcome is None and u.slice == label])
             twins: dict[str, str] = {}  # GX keeps one of two identical expectations: share its result
-            for u in members:
+            for u in batch.members:
                 try:
                     expectation = _build(u, p.suite)
                     sig = f"{type(expectation).__name__}:{json.dumps(expectation.configuration.kwargs, sort_keys=True, default=str)}"
@@ -429,31 +448,68 @@ def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.d
                         twin_of[(p.suite.name, u.name)] = (p.suite.name, twins[sig])
                         continue
                     twins[sig] = u.name
-                    gx_suite.add_expectation(expectation)
+                    batch.suite.add_expectation(expectation)
                 except Exception as exc:  # bad kwargs or unknown type: report, keep going
                     outcomes[(p.suite.name, u.name)] = ("error", f"{type(exc).__name__}: {exc}", {})
-            if not gx_suite.expectations:
-                continue
-            batch_def = assets[p.suite.table].add_batch_definition_whole_dataframe(f"{p.suite.name}.{label}")
-            vd = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=gx_suite.name, data=batch_def, suite=context.suites.add_or_update(gx_suite)))
-            try:
-                # Named by run date so Data Docs list validations per warehouse day, not per wall-clock time.
-                result = vd.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY",
-                                run_id=RunIdentifier(run_name=day.isoformat(), run_time=checked_at))
-            except Exception as exc:
-                for u in members:
-                    outcomes.setdefault((p.suite.name, u.name), ("error", f"{type(exc).__name__}: {exc}", {}))
-                continue
-            suite_id = ExpectationSuiteIdentifier(name=gx_suite.name)
-            batch_id = next((r.expectation_config.kwargs.get("batch_id") for r in result.results), None)
-            built += [suite_id, ValidationResultIdentifier(suite_id, result.meta["run_id"], batch_id)]
-            for r in result.results:
-                name = r.expectation_config.meta["dq_check"]
-                details = {"scope": label, "rows": len(frame), "gx_suite": gx_suite.name,
-                           "kwargs": r.expectation_config.to_json_dict().get("kwargs"),
-                           "result": r.to_json_dict().get("result")}
-                outcomes[(p.suite.name, name)] = (*_outcome(r), details)
+            if batch.suite.expectations:
+                batches.append(batch)
+    return batches
+
+
+def _datasource(context, batches: list[_Batch]):
+    """The pandas datasource with every asset (one per table) and batch definition of the run, added in
+    one call: added one by one, each addition re-serializes the context's whole configuration."""
+    from great_expectations.datasource.fluent import PandasDatasource
+
+    assets: dict[str, list[dict[str, str]]] = {}
+    for b in batches:
+        assets.setdefault(b.plan.suite.table, []).append({"name": b.name})
+    # The batch id GX records in each result (details.kwargs.batch_id) is "<datasource>-<asset>".
+    return context.data_sources.add_pandas(PandasDatasource(name="warehouse", assets=[
+        {"name": table, "type": "dataframe", "batch_definitions": defs} for table, defs in assets.items()]))
+
+
+def _validate(plans: list[_Plan], docs_dir: Path, day: dt.date, checked_at: dt.datetime) -> tuple[dict, Path | None]:
+    """(suite, check name) -> (status, observed value, details); builds the Data Docs."""
+    outcomes: dict[tuple[str, str], tuple[str, str | None, dict]] = {}
+    twin_of: dict[tuple[str, str], tuple[str, str]] = {}
+    for p in plans:
+        for u in p.units:
+            if u.outcome:
+                outcomes[(p.suite.name, u.name)] = (*u.outcome, {})
+    context = _context(docs_dir)  # first: it imports GX with analytics off
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    batches = _gx_suites(plans, outcomes, twin_of)
+    source = _datasource(context, batches)
+    built: set[Any] = set()  # a set: the docs builder tests every stored result's key against it
+    for b in batches:
+        p, label, frame = b.plan, b.label, b.plan.frames[b.label]
+        batch_def = source.get_asset(p.suite.table).get_batch_definition(b.name)
+        vd = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=b.name, data=batch_def, suite=context.suites.add_or_update(b.suite)))
+        try:
+            # Named by run date so Data Docs list validations per warehouse day, not per wall-clock time.
+            result = vd.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY",
+                            run_id=RunIdentifier(run_name=day.isoformat(), run_time=checked_at))
+        except Exception as exc:
+            for u in b.members:
+                outcomes.setdefault((p.suite.name, u.name), ("error", f"{type(exc).__name__}: {exc}", {}))
+            continue
+        suite_id = ExpectationSuiteIdentifier(name=b.name)
+        batch_id = next((r.expectation_config.kwargs.get("batch_id") for r in result.results), None)
+        built |= {suite_id, ValidationResultIdentifier(suite_id, result.meta["run_id"], batch_id)}
+        for r in result.results:
+            name = r.expectation_config.meta["dq_check"]
+            details = {"scope": label, "rows": len(frame), "gx_suite": b.name,
+                       "kwargs": r.expectation_config.to_json_dict().get("kwargs"),
+                       "result": r.to_json_dict().get("result")}
+            outcomes[(p.suite.name, name)] = (*_outcome(r), details)
     for key, twin in twin_of.items():
         outcomes[key] = outcomes.get(twin, ("error", "its identical twin check returned no result", {}))
     try:

@@ -119,9 +119,10 @@ def test_status_reports_runs_freshness_checks_and_figures(tmp_path):
         con.execute("INSERT INTO raw.bybit__funding_rates VALUES (1, ?, ?)", [DAYS[-1], now - dt.timedelta(hours=2)])
         con.execute("CREATE TABLE raw.okx__funding_rates (x INTEGER, _date DATE, _fetched_at TIMESTAMPTZ)")
         con.execute("INSERT INTO raw.okx__funding_rates VALUES (1, ?, ?)", [DAYS[0], now - dt.timedelta(days=3)])
-        con.execute("""CREATE TABLE marts.data_quality_results (run_date DATE, suite VARCHAR, expectation VARCHAR,
+        con.execute("CREATE SCHEMA figures")
+        con.execute("""CREATE TABLE figures.check_results (run_date DATE, suite VARCHAR, expectation VARCHAR,
                        "table" VARCHAR, status VARCHAR, observed_value VARCHAR, severity VARCHAR)""")
-        con.execute("""INSERT INTO marts.data_quality_results VALUES
+        con.execute("""INSERT INTO figures.check_results VALUES
                        (?, 'marts.funding_daily', 'expect_rates_in_range', 'marts.funding_daily', 'failed', '7', 'error'),
                        (?, 'marts.funding_daily', 'expect_not_null', 'marts.funding_daily', 'passed', '0', 'error')""",
                     [DAYS[-1], DAYS[-1]])
@@ -134,7 +135,9 @@ def test_status_reports_runs_freshness_checks_and_figures(tmp_path):
     assert "stale" not in bybit_line
     assert any("okx" in line and "stale" in line for line in out.splitlines())
     assert "expect_rates_in_range" in out and "1 of 2 checks failing" in out
-    assert "Figures not verified" not in out, "no headline_figures table yet: the section is skipped"
+    # no figures.headline_figures yet: the section is skipped and a note says why
+    assert "Figures not verified" not in out
+    assert "note: no figures.headline_figures in the warehouse" in out
 
 
 def test_status_reads_the_snapshot_while_the_warehouse_is_locked(tmp_path):

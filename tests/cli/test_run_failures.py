@@ -128,4 +128,4 @@ def test_the_dag_refuses_a_bad_or_empty_sources_file_at_parse_time(tmp_path):
     assert f"{bad}: sources.okx.base_url: must be a string, got int 12" in out[str(bad)]["errors"][0]
     assert out[str(empty)]["ingests"] is None
     assert f"no source is enabled in {empty}: nothing to ingest" in out[str(empty)]["errors"][0]
-    assert out[str(good)] == {"errors": [], "ingests": ["ingest_bitmex"]}
+    assert out[str(good)] == {"errors": [], "ingests": ["ingest_venues"]}

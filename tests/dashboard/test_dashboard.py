@@ -13,13 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dwh.publish import publish_snapshot
-from tests.cli._helpers import make_warehouse
 from tests.conftest import PROJECT
+from tests.dashboard.conftest import DASH_PY, publish_small_snapshot
 
 pytestmark = pytest.mark.slow
 
-DASH_PY = PROJECT / "dashboard" / ".venv" / "bin" / "python"
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 
@@ -39,17 +37,7 @@ def _free_port() -> int:
 def snapshot(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("dash") / "data"
     data.mkdir()
-    warehouse = make_warehouse(data)
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("""CREATE TABLE marts.data_quality_results (run_date DATE, suite VARCHAR, expectation VARCHAR,
-                       "table" VARCHAR, status VARCHAR, observed_value VARCHAR, severity VARCHAR,
-                       checked_at TIMESTAMPTZ, details JSON)""")
-        con.execute("""INSERT INTO marts.data_quality_results VALUES
-            ('2026-11-22', 'marts.funding_daily', 'expect_column_values_to_be_between', 'marts.funding_daily',
-             'failed', '4', 'warning', now(), '{}'),
-            ('2026-11-22', 'marts.funding_daily', 'expect_column_values_to_not_be_null', 'marts.funding_daily',
-             'passed', '0', 'error', now(), '{}')""")
-    return publish_snapshot(warehouse, data / "snapshot")
+    return publish_small_snapshot(data)
 
 
 @pytest.fixture(scope="module")

@@ -57,10 +57,10 @@ def test_dags_test_succeeds_and_a_rerun_changes_nothing(airflow_env, data_dir):
     assert "state=success" in run_state(out), out[-4000:]
     ran = task_runs(data_dir / "airflow")
     assert {state for _, state, _, _ in ran} == {"success"}, ran
-    # every source's ingest, then one chain: the load, then the steps `dwh run` takes, one dbt build among them
+    # an ingest per kind of source, then one chain: the load, then the steps `dwh run` takes, one dbt build
     chain = ["load_raw"] + [name for name, _ in steps_after_load(DAY)]
     ingests = [t for t, *_ in ran if t.startswith("ingest_")]
-    assert sorted(ingests) == sorted(f"ingest_{s}" for s in source_names())
+    assert sorted(ingests) == ["ingest_aggregators", "ingest_onchain", "ingest_venues"]
     assert sorted(t for t, *_ in ran) == sorted(ingests + chain)
     timed = {t: (start, end) for t, _, start, end in ran}
     last_ingest = max(timed[t][1] for t in ingests)
@@ -71,7 +71,10 @@ def test_dags_test_succeeds_and_a_rerun_changes_nothing(airflow_env, data_dir):
     with duckdb.connect(str(db), read_only=True) as con:
         venues = {r[0] for r in con.execute(
             "SELECT DISTINCT exchange FROM marts.funding_daily WHERE date = ?", [DAY]).fetchall()}
+        landed = {r[0] for r in con.execute("SELECT DISTINCT source FROM raw.ingest_runs WHERE date = ? "
+                                            "AND status = 'ok'", [DAY]).fetchall()}
     assert venues == {"binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"}
+    assert landed == set(source_names())  # every source of every kind, through its kind's task
     hashes = table_hashes(db, exclude=("data_quality_results",))
     assert (data_dir / "snapshot" / "marts.duckdb").exists()
     # The rerun goes through the same steps directly (`dwh run`): the suite's one `airflow dags test` is the
@@ -112,6 +115,51 @@ def test_a_failing_venue_is_recorded_and_the_others_finish(data_dir, sandbox_sou
         loaded = {r[0] for r in con.execute("SELECT DISTINCT symbol FROM raw.bybit__funding_rates").fetchall()}
     assert runs["okx"] == "failed" and {v for k, v in runs.items() if k != "okx"} == {"ok"}
     assert loaded == {"BTCUSDT", "ETHUSDT"}
+
+
+TASK_PROBE = r"""
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.exceptions import AirflowFailException
+bag = DagBag(dag_folder=sys.argv[1])
+assert not bag.import_errors, bag.import_errors
+task = bag.dags["crypto_market_daily"].get_task(sys.argv[2])
+try:
+    print(json.dumps({"returned": task.python_callable(ds=sys.argv[3])}))
+except AirflowFailException as exc:
+    print(json.dumps({"failed": str(exc)}))
+"""
+
+
+def test_a_failing_venue_fails_the_venues_task_once_the_others_landed(data_dir, sandbox_sources, sandbox):
+    """The DAG's own ingest task (its callable, as Airflow calls it), with OKX's funding history answering 500
+    to every attempt (one dataset, so the client's full backoff schedule runs once)."""
+    sandbox.set_clock(dt.datetime(2026, 11, 25, 0, 30, tzinfo=dt.UTC))
+    sandbox.add_fault("okx", "http_500", count=-1, path="funding-rate-history")
+    env = dict(os.environ, AIRFLOW_HOME=str(data_dir / "airflow"), AIRFLOW__CORE__UNIT_TEST_MODE="True",
+               AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    try:
+        proc = subprocess.run([sys.executable, "-c", TASK_PROBE, str(PROJECT / "dags"), "ingest_venues", DAY],
+                              cwd=PROJECT, env=env, text=True, capture_output=True, timeout=600)
+    finally:
+        sandbox.clear_faults()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import json
+
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "failed" in out, out
+    assert out["failed"].startswith("ingest failed for okx (okx.funding_rates: ") and "HTTP 500" in out["failed"]
+    from dwh import pipeline
+
+    pipeline.load(DAY, ["binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"])
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        runs = dict(con.execute("SELECT source, status FROM raw.ingest_runs WHERE dataset = 'funding_rates'"
+                                " AND date = ?", [DAY]).fetchall())
+        okx = dict(con.execute("SELECT dataset, status FROM raw.ingest_runs WHERE source = 'okx' AND date = ?",
+                               [DAY]).fetchall())
+    assert runs == {"binance": "ok", "bybit": "ok", "okx": "failed", "deribit": "ok", "bitmex": "ok",
+                    "hyperliquid": "ok"}
+    assert {status for name, status in okx.items() if name != "funding_rates"} == {"ok"}
 
 
 def test_retry_after_is_waited_out_against_the_venue(data_dir, sandbox_sources, sandbox):

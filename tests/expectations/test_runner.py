@@ -55,14 +55,34 @@ def good(data_dir):
     db = build_warehouse(data_dir / "good.duckdb")
     docs = data_dir / "docs"
     everything = suites_for("raw") + suites("marts.funding_rates", "marts.funding_daily")
-    first = run_suites(db, RUN_DATE, suites=everything, docs_dir=docs)
+    with pytest.MonkeyPatch.context() as mp:
+        config_writes = _count_config_writes(mp)
+        first = run_suites(db, RUN_DATE, suites=everything, docs_dir=docs)
     rows_first = _rows(db)
     second = run_suites(db, RUN_DATE, suites=everything, docs_dir=docs)
     rows_second = _rows(db)
     # Only the suites run are replaced: the others keep their first-run rows.
     third = run_suites(db, RUN_DATE, suites=suites("marts.funding_daily"), docs_dir=docs)
     return {"db": db, "docs": docs, "first": first, "second": second, "third": third, "suites": everything,
-            "rows_first": rows_first, "rows_second": rows_second, "rows_third": _rows(db)}
+            "rows_first": rows_first, "rows_second": rows_second, "rows_third": _rows(db),
+            "config_writes": config_writes}
+
+
+def _count_config_writes(mp: pytest.MonkeyPatch) -> list[int]:
+    """Counts how often GX serializes its project config (great_expectations.yml in a file context, an
+    in-memory copy in an ephemeral one): GX does it on every datasource, asset and batch definition added
+    one by one, which once took more than half of the validate step."""
+    from great_expectations.data_context.types.base import DataContextConfig
+
+    calls = [0]
+    serialize = DataContextConfig.to_yaml_str
+
+    def counted(self):
+        calls[0] += 1
+        return serialize(self)
+
+    mp.setattr(DataContextConfig, "to_yaml_str", counted)
+    return calls
 
 
 def test_good_data_passes_one_row_per_check(good):
@@ -106,13 +126,25 @@ def test_computed_bounds_are_recorded(good):
     assert rows["freshness:date"]["observed_value"].startswith("2026-11-26")
 
 
-def test_data_docs_and_gx_context_live_under_the_data_dir(good, data_dir):
+def test_data_docs_and_gx_stores_live_under_the_data_dir(good, data_dir):
     assert good["first"].docs_index == good["docs"] / "index.html"
-    assert "marts.funding_rates" in (good["docs"] / "index.html").read_text()
-    # Validation pages are filed under the run date (GX run name).
-    assert list((good["docs"] / "validations" / "marts" / "funding_rates" / "table").glob("2026-11-26/*/*.html"))
-    assert (data_dir / "gx" / "great_expectations.yml").exists()
+    index = (good["docs"] / "index.html").read_text()
+    # Validation pages are filed under the run date (GX run name), one per run: the second run's docs
+    # build kept the first run's page, because the results they render from are stored under the data dir.
+    pages = sorted((good["docs"] / "validations" / "marts" / "funding_rates" / "table").glob("2026-11-26/*/*.html"))
+    assert len(pages) == 2, pages
+    assert all(str(page.relative_to(good["docs"])) in index for page in pages)
+    gx_dir = data_dir / "gx"
+    assert list((gx_dir / "uncommitted" / "validations" / "marts" / "funding_rates" / "table").rglob("*.json"))
+    assert (gx_dir / "expectations" / "marts" / "funding_rates" / "table.json").exists()
     assert not (REPO / "gx").exists() and not (REPO / "expectations" / "gx").exists()
+
+
+def test_gx_project_config_is_not_rewritten_per_suite(good, data_dir):
+    # Dozens of suites and GX batches in one run: the datasource with all its assets and batch definitions
+    # is added in one call, so the count does not grow with them.
+    assert good["config_writes"][0] <= 2, f"{good['config_writes'][0]} GX config serializations in one run"
+    assert list(data_dir.rglob("great_expectations.yml")) == []
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import re
 import duckdb
 import pytest
 
-from dwh.brief import write_brief
+from dwh.brief import NoFiguresLayer, write_brief
 
 DAY = dt.date(2026, 11, 26)
 FIGURE_COLUMNS = ("date DATE, figure VARCHAR, asset VARCHAR, entity VARCHAR, label VARCHAR, value DOUBLE, unit VARCHAR, "
@@ -32,7 +32,7 @@ def warehouse(data_dir):
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     for schema in ("marts", "figures", "audit"):
         con.execute(f"CREATE SCHEMA {schema}")
-    con.execute(f"CREATE TABLE marts.headline_figures ({FIGURE_COLUMNS})")
+    con.execute(f"CREATE TABLE figures.headline_figures ({FIGURE_COLUMNS})")
     rows = [
         fig("liquidations_total_usd", "ALL", 1.52e9, "usd", "verified", "agrees with coinalyze, coinglass within 2.00%", "Liquidations"),
         fig("long_liquidation_ratio", "ALL", 0.971, "ratio", "verified", "agrees", "Long share of liquidations"),
@@ -59,7 +59,7 @@ def warehouse(data_dir):
     rows += [fig(f, "ALL", v, "ratio", "verified", "agrees", date=DAY - dt.timedelta(days=d))
              for d in range(1, 5) for f, v in (("long_liquidation_ratio", 0.3 + d / 100),
                                                 ("long_liquidation_ratio_30d_avg", 0.31))]
-    con.executemany(f"INSERT INTO marts.headline_figures VALUES ({', '.join('?' * 17)})", rows)
+    con.executemany(f"INSERT INTO figures.headline_figures VALUES ({', '.join('?' * 17)})", rows)
     con.execute("CREATE TABLE marts.funding_daily AS SELECT * FROM (VALUES "
                 "(DATE '2026-11-26', 'BTC', 'binance', 0.41, 3), (DATE '2026-11-26', 'ETH', 'binance', 0.43, 6), "
                 "(DATE '2026-11-26', 'BTC', 'deribit', 0.37, 24)) t(date, asset, exchange, annualized_rate, observations)")
@@ -127,12 +127,12 @@ def test_one_caveat_per_cause_listed_once_and_pointed_to(warehouse):
     con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
     outage = "coverage 4/5, missing: bitmex"
     stale = "stale input: raw.bitmex__funding_rates (49.5 h old)"
-    con.execute("DELETE FROM marts.headline_figures WHERE date = ?", [DAY])
+    con.execute("DELETE FROM figures.headline_figures WHERE date = ?", [DAY])
     rows = [fig(name, asset, 1.0, "usd", "unverified", f"{outage}; {stale}" if name.startswith("funding") else outage,
                 label=f"{name} label", coverage="4/5")
             for name in ("liquidations_total_usd", "open_interest_usd", "funding_annualized_oi_weighted")
             for asset in ("BTC", "ETH", "ALL")]
-    con.executemany(f"INSERT INTO marts.headline_figures VALUES ({', '.join('?' * 17)})", rows)
+    con.executemany(f"INSERT INTO figures.headline_figures VALUES ({', '.join('?' * 17)})", rows)
     con.close()
     text = write_brief(DAY).read_text()
     assert text.count(outage) == 1, text
@@ -146,7 +146,7 @@ def test_one_caveat_per_cause_listed_once_and_pointed_to(warehouse):
 
 def test_sentences_follow_the_data(warehouse):
     con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
-    con.execute("UPDATE marts.headline_figures SET value = 0.25 WHERE date = ? AND figure = 'long_liquidation_ratio'", [DAY])
+    con.execute("UPDATE figures.headline_figures SET value = 0.25 WHERE date = ? AND figure = 'long_liquidation_ratio'", [DAY])
     con.close()
     text = write_brief(DAY).read_text()
     assert "Longs were 25.0% (" in text and "5.2 percentage points below it" in text
@@ -161,3 +161,16 @@ def test_html_has_inline_charts_and_no_external_resources(warehouse):
     assert '<span class="disputed">disputed [1]</span>' in page
     assert '<td class="unverified">unverified [2]</td>' in page
     assert "Long share of liquidations (BTC + ETH) and its 30-day average" in page
+
+
+def test_without_the_figures_layer_the_brief_says_so_and_writes_nothing(warehouse):
+    """The brief reads figures.headline_figures only: the view kept for BI under the old name
+    (marts.headline_figures) is no stand-in, and a warehouse without the layer is an error that names it."""
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"))
+    con.execute("CREATE TABLE marts.headline_figures AS SELECT * FROM figures.headline_figures")
+    con.execute("DROP TABLE figures.headline_figures")
+    con.close()
+    with pytest.raises(NoFiguresLayer, match=r"no figures\.headline_figures .*dwh run --date 2026-11-26"):
+        write_brief(DAY)
+    assert not (warehouse / "reports" / "brief_2026-11-26.md").exists()
+    assert issubclass(NoFiguresLayer, FileNotFoundError)  # `dwh brief` reports it as a one-line usage error

@@ -20,7 +20,7 @@ bag = DagBag(dag_folder=sys.argv[1])
 assert not bag.import_errors, bag.import_errors
 dag = bag.dags["crypto_market_daily"]
 out = {t.task_id: {"up": sorted(t.upstream_task_ids), "pool": t.pool, "trigger": getattr(t.trigger_rule, "value", t.trigger_rule),
-                   "start": dag.start_date.isoformat()} for t in dag.tasks}
+                   "start": dag.start_date.isoformat(), "doc": t.doc_md} for t in dag.tasks}
 print(json.dumps(out))
 """
 
@@ -40,9 +40,12 @@ def test_the_run_is_one_chain_with_one_dbt_build(tasks):
     from dwh.pipeline import source_names, steps_after_load
 
     ingests = {t for t in tasks if t.startswith("ingest_")}
+    # one ingest task per kind of source, each naming the enabled sources it fetches; every source in one
+    assert ingests == {"ingest_venues", "ingest_aggregators", "ingest_onchain"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DWH_SOURCES", str(PROJECT / "config" / "sandbox.yml"))
-        assert ingests == {f"ingest_{s}" for s in source_names()}
+        for kind, task in (("venue", "ingest_venues"), ("aggregator", "ingest_aggregators"), ("onchain", "ingest_onchain")):
+            assert tasks[task]["doc"] == f"Ingests {', '.join(source_names(kind))} for D, in parallel.", task
     chain = ["load_raw"] + [name for name, _ in steps_after_load("2026-11-24")]
     assert set(tasks) == ingests | set(chain)  # no other task: no per-model dbt tasks, no second build
     assert [t for t in tasks if "dbt" in t] == ["dbt_build"]

@@ -50,3 +50,50 @@ def test_failing_checks_and_figures_come_from_the_figures_layer(tmp_path, data_d
     assert [r[2] for r in checks.rows] == ["funding_rates_day_has_events"]
     assert checks.note == "1 of 2 checks failing on the run of 2026-11-26"
     assert [r[2] for r in sections["Figures not verified (latest day)"].rows] == ["BTC"]
+
+
+def test_the_names_kept_for_bi_are_no_stand_in_for_the_figures_layer(tmp_path, data_dir):
+    """A warehouse with only the compat names (marts.headline_figures, marts.data_quality_results) shows
+    neither section, and its notes name the figures-layer relations it lacks."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("""CREATE TABLE marts.data_quality_results AS SELECT * FROM (VALUES
+            (DATE '2026-11-26', 'dbt', 'x', 'marts.funding_rates', 'failed', '1 failing rows', 'error'))
+            t(run_date, suite, expectation, "table", status, observed_value, severity)""")
+        con.execute("""CREATE TABLE marts.headline_figures AS SELECT * FROM (VALUES
+            (DATE '2026-11-26', 'open_interest_usd', 'BTC', NULL, 1.0, 'usd', 'unverified', 'missing: okx'))
+            t(date, figure, asset, entity, value, unit, verification_status, reason)""")
+    status = collect(warehouse, tmp_path / "snapshot.duckdb")
+    titles = [s.title for s in status.sections]
+    assert not [t for t in titles if t.startswith(("Failing checks", "Figures not verified"))], titles
+    assert [n.split(":")[0] for n in status.notes[:2]] == ["no figures.headline_figures in the warehouse",
+                                                           "no figures.check_results in the warehouse"]
+
+
+def test_the_snapshot_is_read_where_publish_puts_the_figures_layer(tmp_path, data_dir):
+    """With no warehouse to read, the figures come from the published figures.headline_figures and the
+    checks from the one table publish makes of the view figures.check_results (marts.data_quality_results)."""
+    from dwh.publish import SNAPSHOT_DB, publish_snapshot
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for schema in ("audit", "figures", "marts"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        con.execute("""CREATE TABLE audit.data_quality_results AS SELECT * FROM (VALUES
+            (DATE '2026-11-26', 'dbt', 'funding_rates_day_has_events', 'marts.funding_rates', 'failed', '1', 'warning'),
+            (DATE '2026-11-26', 'dbt', 'other', 'marts.funding_rates', 'passed', '0', 'error'))
+            t(run_date, suite, expectation, "table", status, observed_value, severity)""")
+        con.execute("CREATE VIEW figures.check_results AS SELECT * FROM audit.data_quality_results")
+        con.execute("CREATE VIEW marts.data_quality_results AS SELECT * FROM figures.check_results")
+        con.execute("""CREATE TABLE figures.headline_figures AS SELECT * FROM (VALUES
+            (DATE '2026-11-26', 'open_interest_usd', 'ETH', NULL, 2.0, 'usd', 'disputed', 'coinglass differs'))
+            t(date, figure, asset, entity, value, unit, verification_status, reason)""")
+    publish_snapshot(warehouse, tmp_path / "snapshot")
+    warehouse.unlink()
+    status = collect(warehouse, tmp_path / "snapshot" / SNAPSHOT_DB)
+    sections = {s.title: s for s in status.sections}
+    assert status.origin.startswith("snapshot")
+    assert sections["Failing checks (latest validation run)"].note == "1 of 2 checks failing on the run of 2026-11-26"
+    assert [r[2] for r in sections["Figures not verified (latest day)"].rows] == ["ETH"]
+    assert not [n for n in status.notes if n.startswith("no figures")], status.notes

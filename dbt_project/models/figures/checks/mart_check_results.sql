@@ -2,19 +2,24 @@
 -- schema audit (store_failures, dbt_project.yml), and their count is the observed value. A test whose
 -- `meta.withholds` is true fails as severity 'error': publish withholds that mart and the figures built on
 -- it turn 'unverified' (docs/verification.md). It refers to every mart so that `dbt build` runs it after
--- all of their tests; tests/dbt/test_unit_tests.py keeps the list below complete.
+-- all of their tests: the marts are the project's var mart_domains (dbt_project.yml), a static list because
+-- dbt resolves refs when it parses, before the graph of models exists.
 -- Kept per run date, as the GX results are: dbt keeps only the latest failing rows, and a day's figures,
 -- rebuilt by a later run, must still see the checks of their own run. A rerun of D replaces D's rows; a
 -- full refresh of the project leaves them (full_refresh=false): they are a record, not derived data.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='run_date',
           full_refresh=false, on_schema_change='fail') }}
-{%- set marts = ['entity_flows_daily', 'entity_holdings_daily', 'fct_liquidations', 'funding_daily',
-                 'funding_daily_total', 'funding_rates', 'liquidations_daily', 'liquidations_daily_by_exchange',
-                 'open_interest_daily', 'open_interest_daily_total', 'options_expiries', 'options_expiries_total',
-                 'prices_daily'] %}
-{%- for name in marts %}
+{%- for name in var('mart_domains') %}
 -- depends_on: {{ ref(name) }}
 {%- endfor %}
+{#- a mart left off the list could be reported before its tests ran: the build stops on it instead #}
+{%- if execute %}
+{%- for node in graph.nodes.values() if node.resource_type == 'model'
+        and node.original_file_path.startswith('models/marts/') and node.name not in var('mart_domains') %}
+{{- exceptions.raise_compiler_error("marts." ~ node.name ~ " is not in the var mart_domains (dbt_project.yml): "
+    ~ "list it with the kind of input that feeds it") }}
+{%- endfor %}
+{%- endif %}
 {%- set tests = mart_tests() %}
 {#- a mart no enabled source feeds is empty by design: its checks are skipped with the reason (dwh/dbt.py) #}
 {%- set unfed = var('unfed_marts', {}) %}
