@@ -2,6 +2,7 @@
 warehouse's build started with the session when any collected test needs it (tests/e2e/demo_build.py)."""
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,15 @@ PROJECT = Path(__file__).resolve().parent.parent
 # real-format payloads vendored with their origins and licences (tests/fixtures/README.md)
 FIXTURES = PROJECT / "tests" / "fixtures"
 SAMPLES = FIXTURES
+
+
+def pytest_configure(config):
+    # Tests Ctrl-C their children (a backfill, the demo build) as a user would. A suite started as a
+    # background job of a shell without job control (`make test &` in a script) inherits SIGINT ignored,
+    # and so would every child: Python then never raises KeyboardInterrupt and the child runs on. The
+    # children get the disposition a terminal gives them.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _needs_demo(item: pytest.Item) -> bool:

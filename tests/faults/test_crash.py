@@ -1,7 +1,7 @@
 """SIGKILL the load and the dbt build mid-way, rerun, and get exactly the marts of an uninterrupted run.
 
-The loader commits one dataset at a time and every load replaces what it loaded before (keys, the
-day's quarantine and load log rows), so a load killed anywhere leaves committed datasets and a DuckDB
+The loader commits one source at a time and every load replaces what it loaded before (keys, the
+day's quarantine and load log rows), so a load killed anywhere leaves committed sources and a DuckDB
 WAL; the next run replays the WAL, redoes the day and ends where an uninterrupted run ends. dbt
 rebuilds every table from raw on the rerun; a killed build leaves at most its `__dbt_tmp` relations.
 """
@@ -25,7 +25,7 @@ from tests.faults._pipeline import (
 )
 
 pytestmark = pytest.mark.slow
-LOAD_MARKER = "ingest.load loaded "  # logged after each dataset's commit
+LOAD_MARKER = "ingest.load loaded "  # logged after each dataset, inside its source's transaction
 DBT_MARKER = "OK created sql table model marts."
 
 

@@ -122,3 +122,43 @@ def test_nested_records_read_their_parent(con, tmp_path):
     assert stats["loaded"] == 3
     assert con.execute("SELECT inst_id, ts, sz FROM raw.okx__liq ORDER BY 1, 2").fetchall() == [
         ("BTC-USDT-SWAP", 1, 2.0), ("BTC-USDT-SWAP", 2, 3.0), ("ETH-USDT-SWAP", 1, 5.0)]
+
+
+def test_a_key_reloaded_from_another_day_is_replaced_wherever_it_was_stored(con, tmp_path):
+    # the key replacement is bounded by the new rows' own funding times (ingest.load._time_bound), which must
+    # still find a key first stored by an earlier day, and a reload of that day must take it back
+    day2 = DAY + dt.timedelta(days=1)
+    land(Lander(tmp_path, "bybit", "funding_rates", DAY, "run1"), bybit_page([row(1), row(2, "0.0001")]))
+    land(Lander(tmp_path, "bybit", "funding_rates", day2, "run2"), bybit_page([row(2, "0.0003"), row(3)]),
+         fetched_at=1764000100.0)
+    load(con, tmp_path)
+    load_files(con, "bybit", FUNDING, day2, landed_files(tmp_path, "bybit", "funding_rates", day2))
+    stored = "SELECT funding_time_ms, funding_rate, _date FROM raw.bybit__funding_rates ORDER BY 1"
+    assert con.execute(stored).fetchall() == [(1, 0.0001, DAY), (2, 0.0003, day2), (3, 0.0001, day2)]
+    load(con, tmp_path)  # the old day loaded again: its answer for key 2 replaces the newer day's row
+    assert con.execute(stored).fetchall() == [(1, 0.0001, DAY), (2, 0.0001, DAY), (3, 0.0001, day2)]
+
+
+def test_a_key_separator_inside_a_key_value_replaces_by_the_whole_table(con, tmp_path):
+    # "A|1" + 2 + "s" and "A" + 1 + "2|s" give the same `_key` with different times: a replacement bounded by
+    # time would keep both rows, today's rule (the same `_key` is replaced) keeps one
+    from ingest.spec import Dataset, Field
+
+    ds = Dataset(name="liq", records="$.data", key=("inst_id", "ts", "side"), fields=(
+        Field("inst_id", "$.instId"), Field("ts", "$.ts", "BIGINT"), Field("side", "$.side")))
+    for i, (inst, ts, side) in enumerate([("A|1", 2, "s"), ("A", 1, "2|s")]):
+        day = DAY + dt.timedelta(days=i)
+        land(Lander(tmp_path, "okx", "liq", day, f"run{i}"),
+             json.dumps({"data": [{"instId": inst, "ts": str(ts), "side": side}]}).encode())
+        load_files(con, "okx", ds, day, landed_files(tmp_path, "okx", "liq", day))
+    assert con.execute("SELECT inst_id, ts, side, _key FROM raw.okx__liq").fetchall() == [("A", 1, "2|s", "A|1|2|s")]
+
+
+def test_the_replacement_is_bounded_only_where_the_key_holds_a_time():
+    from ingest.load import _time_bound
+    from ingest.venues import deribit, okx
+
+    liquidations = next(d for d in okx.DATASETS if d.name == "liquidations")
+    trades = next(d for d in deribit.DATASETS if d.name == "future_trades")
+    assert _time_bound(FUNDING) == "funding_time_ms" and _time_bound(liquidations) == "ts_ms"
+    assert _time_bound(trades) is None  # (currency, trade_id): no time in the key, the whole key column is read
