@@ -144,11 +144,17 @@ def typed_rows(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset) -> dict
 
 def loader_keys(con: duckdb.DuckDBPyConnection, ds: Dataset, records: list[Record]) -> list[str]:
     """The natural key the loader gives each record (its own field extraction, applied to one record)."""
-    from ingest.load import _extract
+    from ingest.load import _path_list, _sources_of
 
+    raws, env_paths, parent_paths, rec_paths = _sources_of(ds)
     key = "concat_ws('|', " + ", ".join(
-        f"CAST(TRY_CAST({_extract(f)} AS {f.type}) AS VARCHAR)" for f in ds.fields if f.name in ds.key) + ")"
-    return [con.execute(f"SELECT {key} FROM (SELECT ?::JSON AS r, ?::JSON AS p, ?::JSON AS e)",
+        f"CAST(TRY_CAST({raw} AS {f.type}) AS VARCHAR)" for f, raw in zip(ds.fields, raws, strict=True)
+        if f.name in ds.key) + ")"
+    lifted = (f"SELECT json_extract_string(r, {_path_list(rec_paths)}) AS _rv, "
+              f"json_extract_string(p, {_path_list(parent_paths)}) AS _pv, "
+              f"json_extract_string(e, {_path_list(env_paths)}) AS _ev "
+              "FROM (SELECT ?::JSON AS r, ?::JSON AS p, ?::JSON AS e)")
+    return [con.execute(f"SELECT {key} FROM ({lifted})",
                         [json.dumps(x.value), json.dumps(x.parent), json.dumps(x.envelope)]).fetchone()[0]
             for x in records]
 
