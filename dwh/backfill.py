@@ -75,7 +75,8 @@ def run_day(day: dt.date, sources: list[str], *, force: bool = False,
     started = time.monotonic()
     if before_ingest:
         before_ingest(day)
-    manifests, failed = pipeline.ingest_parallel(todo, day)
+    manifests = pipeline.ingest_parallel(todo, day)
+    failed = pipeline.failed_sources(manifests, unfinished=True)
     pipeline.load(day, todo)
     for m in manifests:
         if m["source"] not in failed:

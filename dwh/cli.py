@@ -140,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _out(f"dwh run {day}: {', '.join(sources)}")
     started = time.monotonic()
-    manifests, _ = _step(f"ingest ({len(sources)} sources in parallel)", pipeline.ingest_parallel, sources, day)
+    manifests = _step(f"ingest ({len(sources)} sources in parallel)", pipeline.ingest_parallel, sources, day)
     _report_ingest(manifests)
     # as in the DAG, where such an ingest task succeeds: an aggregator without its key is skipped by design
     failed = sorted(pipeline.failed_sources(manifests))

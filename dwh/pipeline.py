@@ -42,11 +42,11 @@ def ingest(source: str, day: str | dt.date, *, raise_on_failure: bool = True) ->
     return ingest_source(source, parse_day(day), raise_on_failure=raise_on_failure)
 
 
-def ingest_parallel(sources: list[str], day: dt.date) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """Every source of the day in its own thread (they talk to different hosts and mostly wait);
-    one source failing does not stop the others."""
+def ingest_parallel(sources: list[str], day: dt.date) -> list[dict[str, Any]]:
+    """Every source of the day in its own thread (they talk to different hosts and mostly wait); their
+    run manifests. One source failing does not stop the others (`failed_sources` names them)."""
     if not sources:
-        return [], {}
+        return []
 
     def one(source: str) -> dict[str, Any]:
         try:
@@ -55,23 +55,27 @@ def ingest_parallel(sources: list[str], day: dt.date) -> tuple[list[dict[str, An
             return {"source": source, "datasets": {"*": {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}}}
 
     with ThreadPoolExecutor(max_workers=min(6, len(sources)), thread_name_prefix="ingest") as pool:
-        manifests = list(pool.map(one, sources))
-    failed = {m["source"]: [d for d, v in m["datasets"].items() if v["status"] != "ok"] for m in manifests}
-    return manifests, {s: d for s, d in failed.items() if d}
+        return list(pool.map(one, sources))
 
 
-def failed_sources(manifests: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Source -> its datasets whose ingest failed (a dataset skipped by design, such as an aggregator
-    without its key, is not a failure)."""
-    failed = {m["source"]: [d for d, v in m["datasets"].items() if v.get("status") == "failed"] for m in manifests}
+def failed_sources(manifests: list[dict[str, Any]], *, unfinished: bool = False) -> dict[str, list[str]]:
+    """Source -> its datasets whose ingest failed. A dataset skipped by design (an aggregator without its
+    key) is not a failure, but it is not finished either: `unfinished=True` counts every dataset that did
+    not end 'ok' (a backfill marks a source's day done only when nothing of it is left to fetch)."""
+    failed = {m["source"]: [d for d, v in m["datasets"].items()
+                            if (v.get("status") != "ok" if unfinished else v.get("status") == "failed")]
+              for m in manifests}
     return {s: d for s, d in failed.items() if d}
 
 
 def sources_by_kind() -> dict[str, list[str]]:
-    """The enabled sources grouped by kind (venue, aggregator, onchain), in the sources file's order."""
+    """The enabled sources grouped by kind (venue, aggregator, onchain), in the sources file's order, from
+    one read of the sources file (the DAG calls this at parse time); none enabled raises NothingEnabled."""
     groups: dict[str, list[str]] = {}
     for s in enabled_sources():
         groups.setdefault(s.kind, []).append(s.name)
+    if not groups:
+        require_enabled_sources()  # raises, naming the file
     return groups
 
 
