@@ -77,6 +77,9 @@ def test_the_default_fits_a_small_worker_and_a_plain_connection_still_opens(tmp_
     with warehouse.connect(path) as con:
         con.execute("CREATE TABLE t AS SELECT 42 AS a")
         assert con.execute(SETTINGS).fetchone() == ("1.3 GiB", 2, str(path) + ".tmp")
+        # a day's load (~50 MB of WAL at a year's scale) is checkpointed when the warehouse closes, not
+        # during it (ingest.warehouse.CHECKPOINT_THRESHOLD)
+        assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("244.1 MiB",)
         # tests and the CLI open the same file plainly in the same process: DuckDB must not refuse
         # it for a different config, and the instance keeps the bound
         with duckdb.connect(str(path)) as plain:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 
 from tests.faults._pipeline import DAYS, dbt_build, ingest_day, load, mart_hashes, scenario, warehouse
@@ -54,3 +55,29 @@ def test_day_run_twice(fault_sandbox, history, reference, day):
     dbt_build(data, history["sources"], day)
     got = mart_hashes(data)
     assert not _diff(got, reference["hashes"]), f"marts differ after running {day} twice: {_diff(got, reference['hashes'])}"
+
+
+def _raw_hashes(data) -> dict[str, str]:
+    """Every raw table's content, its landed-file paths taken relative to the landing zone (each scenario
+    has its own data directory over the same landed files)."""
+    with duckdb.connect(str(warehouse(data)), read_only=True) as con:
+        out = {}
+        for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall():
+            cols = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                               "WHERE table_schema = 'raw' AND table_name = ?", [name]).fetchall()}
+            relative = ", ".join(f"regexp_replace({c}, '^.*/landing/', '') AS {c}" for c in ("_file", "file") if c in cols)
+            rows = f"SELECT * REPLACE ({relative}) FROM raw.{name}" if relative else f"SELECT * FROM raw.{name}"
+            out[name] = con.execute(f"SELECT coalesce(md5(string_agg(h, ',' ORDER BY h)), 'empty') FROM "
+                                    f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM ({rows}) AS t)").fetchone()[0]  # names from the catalog  # nosec B608
+        return out
+
+
+def test_sources_loaded_side_by_side_store_what_one_at_a_time_stores(history, reference, monkeypatch):
+    """The loader runs sources in parallel (DWH_THREADS workers, one transaction each): one worker must
+    give every raw table, the quarantine and the load log row for row."""
+    monkeypatch.setenv("DWH_THREADS", "1")
+    data = scenario(reference["base"], "one-source-at-a-time", history["landing"])
+    load(data, history["sources"], DAYS)
+    got, want = _raw_hashes(data), _raw_hashes(reference["data"])
+    assert len(want) > 40 and {"quarantine", "load_log", "ingest_runs"} <= set(want), sorted(want)
+    assert not _diff(got, want), f"raw tables differ between one and two loading workers: {_diff(got, want)}"

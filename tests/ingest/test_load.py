@@ -162,3 +162,21 @@ def test_the_replacement_is_bounded_only_where_the_key_holds_a_time():
     trades = next(d for d in deribit.DATASETS if d.name == "future_trades")
     assert _time_bound(FUNDING) == "funding_time_ms" and _time_bound(liquidations) == "ts_ms"
     assert _time_bound(trades) is None  # (currency, trade_id): no time in the key, the whole key column is read
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_source_whose_load_fails_is_rolled_back_and_the_others_still_load(con, tmp_path, monkeypatch, workers):
+    from ingest.load import load_day
+    from ingest.spec import Dataset, Field
+
+    monkeypatch.setenv("DWH_THREADS", workers)
+    liq = Dataset(name="liq", records="$.data", key=("ts",), fields=(Field("ts", "$.ts", "BIGINT"),))
+    broken = Dataset(name="broken", records="$.data", key=("ts",), fields=(Field("ts", "$.ts", "BIGINT; DROP"),))
+    land(Lander(tmp_path, "bybit", "funding_rates", DAY, "run1"), bybit_page([row(1), row(2)]))
+    land(Lander(tmp_path, "okx", "liq", DAY, "run1"), json.dumps({"data": [{"ts": "1"}]}).encode())
+    with pytest.raises(ValueError, match="unsafe column type"):
+        load_day(con, tmp_path, DAY, {"okx": [liq, broken], "bybit": [FUNDING]})
+    assert con.execute("SELECT count(*) FROM raw.bybit__funding_rates").fetchone()[0] == 2
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall()}
+    assert "okx__liq" not in tables, "the failed source's transaction left a table behind"
+    assert con.execute("SELECT DISTINCT source FROM raw.load_log").fetchall() == [("bybit",)]
