@@ -1,28 +1,73 @@
 {#
-  Event tables rebuilt by day range (incremental_strategy='replace_from'). A run rebuilds every event
-  from a start day on: the earliest of run_date - lookback, the table's newest day - lookback, and the
-  first day the inputs have that the table has not (a backfill, a catch-up after days without a build).
-  The model selects its rows from that day on; the strategy deletes the table's rows from the same day
-  and inserts the new ones, in one transaction. A load touches its day D and the tail of D-1 (pages
-  reaching back past midnight), and lookback (var rebuild_lookback_days, default 2) covers both, so the
-  table equals a full rebuild; `dbt build --full-refresh` rebuilds everything.
-  `time_column` names the event time; `inputs` the model the rows come from (config rebuild_inputs).
+  Tables rebuilt by day range (incremental_strategy='replace_from'): events (liquidations) and daily
+  snapshots (option chains). A run rebuilds every row from a start day on: the earliest of run_date -
+  lookback, the table's newest day - lookback, and the first day the inputs may hold that the table has
+  not (a backfill, a catch-up after days without a build). The model selects its rows from that day on;
+  the strategy deletes the table's rows from the same day and inserts the new ones, in one transaction.
+  A load touches its day D and the tail of D-1 (pages reaching back past midnight), and lookback (var
+  rebuild_lookback_days, default 2) covers both, so the table equals a full rebuild; `dbt build
+  --full-refresh` rebuilds everything.
+  The days the inputs may hold come from raw.load_log, not from the inputs: reading the inputs' days
+  meant evaluating their views over the whole history twice a run (0.8 s a scan for the option chains at
+  a year), and the loader logs every day it loaded rows for each raw table. Rows of day E arrive in the
+  loads of E or E+1, so a load day L whose L or L-1 the table lacks (L-1 only within the table's range:
+  nothing precedes the first day) means a rebuild from L-1; that start is never later than the first
+  day the inputs hold and the table lacks, so the rebuild stays a full rebuild's equal.
+  `time_column` names the row's day (a date or a time); `inputs` the model the rows come from (config
+  rebuild_inputs), whose raw tables (walked up the graph) give the load days.
 #}
 {% macro rebuild_from(inputs, time_column='liquidated_at') %}
     {#- unit tests have no {{ this }}: they test the full build -#}
     {% if not execute or this is none or not is_incremental() %}{{ return(none) }}{% endif %}
     {% set lookback = var('rebuild_lookback_days', 2) | int %}
     {% set run_date = var('run_date', none) %}
+    {% set tables = raw_tables_upstream(inputs.identifier) %}
+    {% if not tables %}
+        {{ exceptions.raise_compiler_error("rebuild_from: no raw table upstream of " ~ inputs.identifier) }}
+    {% endif %}
     {% set sql %}
-        with mine as (select distinct cast({{ time_column }} as date) as day from {{ this }}),
-             theirs as (select distinct cast({{ time_column }} as date) as day from {{ inputs }})
+        with mine as (select distinct cast({{ time_column }} as date) as day from {{ this }} where {{ time_column }} is not null),
+             loads as (
+                 select distinct date as day from {{ source('raw', 'load_log') }}
+                 where loaded > 0 and source || '__' || dataset in ({% for t in tables %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %})
+             )
         select least(
             {% if run_date %}cast('{{ run_date }}' as date) - {{ lookback }},{% endif %}
             (select max(day) from mine) - {{ lookback }},
-            (select min(day) from theirs where day is not null and day not in (select day from mine where day is not null))
+            (select min(day) - 1 from loads
+             where day not in (select day from mine)
+                or (day - 1 not in (select day from mine) and day - 1 >= (select min(day) from mine)))
         )
     {% endset %}
     {{ return(run_query(sql).columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{# The raw tables (schema raw) a model reads, through every model between: their names as the loader's
+   load_log spells them (source__dataset). #}
+{% macro raw_tables_upstream(model_name) %}
+    {% set found = [] %}
+    {% set todo = [] %}
+    {% for node in graph.nodes.values() if node.resource_type == 'model' and node.name == model_name %}
+        {% do todo.append(node.unique_id) %}
+    {% endfor %}
+    {% set seen = [] %}
+    {#- breadth first: Jinja has no while loop, so the walk is bounded by the graph's size -#}
+    {% for _ in range(graph.nodes | length) if todo %}
+        {% set node_id = todo.pop(0) %}
+        {% if node_id not in seen %}
+            {% do seen.append(node_id) %}
+            {% for dep in graph.nodes[node_id].depends_on.nodes %}
+                {% if dep.startswith('source.') %}
+                    {% set src = graph.sources[dep] %}
+                    {% if src.schema == 'raw' and src.identifier not in found %}{% do found.append(src.identifier) %}{% endif %}
+                {% elif dep in graph.nodes %}
+                    {% do todo.append(dep) %}
+                {% endif %}
+            {% endfor %}
+        {% endif %}
+    {% endfor %}
+    {{ return(found | sort) }}
 {% endmacro %}
 
 

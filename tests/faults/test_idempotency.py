@@ -7,12 +7,24 @@ content hash, run-metadata tables aside.
 """
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
 import pytest
 
-from tests.faults._pipeline import DAYS, dbt_build, ingest_day, load, mart_hashes, scenario, warehouse
+from dwh.dbt import DBT_DIR, dbt_executable, with_project_vars
+from tests.faults._pipeline import (
+    DAYS,
+    DBT_BUILD,
+    dbt_build,
+    ingest_day,
+    load,
+    mart_hashes,
+    run,
+    scenario,
+    warehouse,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +93,20 @@ def test_sources_loaded_side_by_side_store_what_one_at_a_time_stores(history, re
     got, want = _raw_hashes(data), _raw_hashes(reference["data"])
     assert len(want) > 40 and {"quarantine", "load_log", "ingest_runs"} <= set(want), sorted(want)
     assert not _diff(got, want), f"raw tables differ between one and two loading workers: {_diff(got, want)}"
+
+
+def test_a_day_loaded_later_is_rebuilt_by_a_build_for_another_day(history, reference):
+    """A backfill: the middle day is loaded after the last day was built, and the next build names the last
+    day (not the backfilled one). With no lookback the rebuild must start from the load log's days
+    (macros/incremental.sql): the option chains, a snapshot per day with no tail in the next day's load,
+    must then hold all three days as the in-order build does."""
+    data = scenario(reference["base"], "hole-filled-later", history["landing"])
+    lookback_0 = [*DBT_BUILD, "--select", "+options_expiries", "+options_expiries_total"]
+    for days in ([DAYS[0], DAYS[2]], [DAYS[1]]):
+        load(data, history["sources"], days)
+        run([dbt_executable(), *with_project_vars([*lookback_0, "--vars", json.dumps(
+            {"run_date": DAYS[2].isoformat(), "rebuild_lookback_days": 0})]), "--project-dir", str(DBT_DIR),
+             "--profiles-dir", str(DBT_DIR)], data, history["sources"])
+    got = {k: v for k, v in mart_hashes(data).items() if k.startswith("options_")}
+    want = {k: v for k, v in reference["hashes"].items() if k.startswith("options_")}
+    assert len(want) == 2 and not _diff(got, want), f"option marts differ after a backfilled day: {_diff(got, want)}"

@@ -34,9 +34,9 @@ windows as (
     group by exchange, date
 ),
 
+-- the events summed per day, asset, venue and channel (exact decimals), kept up to date by day range
 events as (
-    select cast(e.liquidated_at as date) as date, e.asset, e.exchange, e.side, e.notional_usd, e.channel
-    from {{ ref('fct_liquidations') }} as e
+    select * from {{ ref('int_liquidations_daily_channels') }}
 ),
 
 counted as (
@@ -74,10 +74,10 @@ totals as (
         asset,
         exchange,
         -- exact sums (macros/numbers.sql): a rerun or a backfill gives the same totals to the last bit
-        {{ exact_sum('notional_usd', filter="side = 'long'") }} as long_usd,
-        {{ exact_sum('notional_usd', filter="side = 'short'") }} as short_usd,
-        {{ exact_sum('notional_usd') }} as total_usd,
-        count(*) as events,
+        cast(sum(long_usd) as double) as long_usd,
+        cast(sum(short_usd) as double) as short_usd,
+        cast(sum(total_usd) as double) as total_usd,
+        cast(sum(events) as bigint) as events,
         string_agg(distinct channel, ',' order by channel) as channels
     from counted
     group by date, asset, exchange

@@ -1,13 +1,17 @@
 -- Per snapshot day, asset and expiry over all venues: open interest summed, max pain over the merged
 -- chain (the same strike listed on several venues counts once, with their interest added).
 -- is_next_expiry marks the first expiry after the snapshot's close.
+-- Incremental by snapshot day, as options_expiries.
+{{ config(materialized='incremental', incremental_strategy='replace_from', rebuild_inputs='int_options_unioned',
+          rebuild_time_column='snapshot_date', on_schema_change='fail') }}
+{% set chain %}(select * from {{ ref('int_options_unioned') }} where {{ rebuild_filter(ref('int_options_unioned'), 'snapshot_date') }}){% endset %}
 with summary as (
-    {{ option_chain_summary(ref('int_options_unioned'), ['snapshot_date', 'asset', 'expiry']) }}
+    {{ option_chain_summary(chain, ['snapshot_date', 'asset', 'expiry']) }}
 ),
 venues as (
     select snapshot_date, asset, expiry, count(distinct exchange) as exchanges_reporting,
            string_agg(distinct exchange, ',' order by exchange) as sources
-    from {{ ref('int_options_unioned') }}
+    from {{ chain }}
     group by all
 )
 select
@@ -33,6 +37,6 @@ select
 from summary s
 join venues v using (snapshot_date, asset, expiry)
 join (select snapshot_date, asset, count(distinct exchange) as venues_that_day
-      from {{ ref('int_options_unioned') }} group by all) as d using (snapshot_date, asset)
+      from {{ chain }} group by all) as d using (snapshot_date, asset)
 left join {{ ref('int_days_ingested') }} as ran on ran.date = s.snapshot_date and ran.family = 'options'
 left join {{ ref('int_prices_daily') }} p on p.date = s.snapshot_date and p.asset = s.asset

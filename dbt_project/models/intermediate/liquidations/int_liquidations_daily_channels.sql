@@ -1,0 +1,19 @@
+-- Liquidation totals per UTC day, asset, venue and channel: the events (20 million a year) summed once, by
+-- day range (macros/incremental.sql), so the daily marts read a few thousand rows instead of every event
+-- on every run. The sums stay DECIMAL(38, 6), exact (macros/numbers.sql): a mart adding these rows up gets
+-- the very number it would get summing the events.
+{{ config(materialized='incremental', incremental_strategy='replace_from',
+          rebuild_inputs='int_liquidations_deduplicated', rebuild_time_column='date', on_schema_change='fail') }}
+{% set start = rebuild_from(ref('int_liquidations_deduplicated'), 'date') %}
+select
+    cast(liquidated_at as date) as date,
+    asset,
+    exchange,
+    channel,
+    sum(cast(notional_usd as decimal(38, 6))) filter (where side = 'long') as long_usd,
+    sum(cast(notional_usd as decimal(38, 6))) filter (where side = 'short') as short_usd,
+    sum(cast(notional_usd as decimal(38, 6))) as total_usd,
+    count(*) as events
+from {{ ref('int_liquidations_deduplicated') }}
+{% if start is not none %}where liquidated_at >= cast('{{ start }}' as timestamp){% endif %}
+group by all
