@@ -64,7 +64,7 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
         assert steps[name]["peak_rss_mb"] > steps[name]["peak_rss_self_mb"], steps[name]
     m = report["machine"]
     assert m["cpus"] == os.cpu_count() and m["ram_gib"] > 0 and report["date"] == report["started_at"][:10]
-    assert m["memory_limit"] == "1.5GB"
+    assert m["memory_limit"] == "1.25GB"
     readme = tmp_path / "README.md"
     readme.write_text(f"# x\n\n## Benchmark\n\n{START}\nold figures\n{END}\n\n## Next\n")
     gen = subprocess.run([sys.executable, "-m", "bench.readme", "--readme", str(readme)], cwd=PROJECT, env=env,

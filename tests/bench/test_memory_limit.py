@@ -76,14 +76,14 @@ def test_the_default_fits_a_small_worker_and_a_plain_connection_still_opens(tmp_
     path = tmp_path / "w.duckdb"
     with warehouse.connect(path) as con:
         con.execute("CREATE TABLE t AS SELECT 42 AS a")
-        assert con.execute(SETTINGS).fetchone() == ("1.3 GiB", 2, str(path) + ".tmp")
+        assert con.execute(SETTINGS).fetchone() == ("1.1 GiB", 2, str(path) + ".tmp")
         # a day's load (~50 MB of WAL at a year's scale) is checkpointed when the warehouse closes, not
         # during it (ingest.warehouse.CHECKPOINT_THRESHOLD)
         assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("244.1 MiB",)
         # tests and the CLI open the same file plainly in the same process: DuckDB must not refuse
         # it for a different config, and the instance keeps the bound
         with duckdb.connect(str(path)) as plain:
-            assert plain.execute("SELECT a, current_setting('memory_limit') FROM t").fetchone() == (42, "1.3 GiB")
+            assert plain.execute("SELECT a, current_setting('memory_limit') FROM t").fetchone() == (42, "1.1 GiB")
     monkeypatch.setenv("DWH_MEMORY_LIMIT", "1GB")
     with warehouse.connect(path, read_only=True) as ro:
         assert ro.execute("SELECT a, current_setting('memory_limit') FROM t").fetchone() == (42, "953.6 MiB")
