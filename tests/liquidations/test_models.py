@@ -104,7 +104,7 @@ def build(sandbox, root, target) -> None:
         msgs = ws_messages(root)
         for venue in WS_VENUES:
             load_ws(con, root, venue, msgs.get(venue, []))
-    dbt(root, "build", "--select", "+liquidations_daily", "+int_liquidations_rejected",
+    dbt(root, "build", "--select", "+liquidations_daily", "fct_liquidations", "+int_liquidations_rejected",
         "--vars", f"{{run_date: '{DAY.isoformat()}'}}", target=target)
 
 

@@ -128,7 +128,7 @@ def warehouse(sandbox, tmp_path_factory, dbt_target):
             for day in (LATE_DAY, POLLED_DAY):
                 load_day(con, root, day, {"okx": datasets_for("okx")})
         # the unit tests mock raw tables the other (disabled) venues never created; test_models runs them
-        dbt(root, "build", "--select", "+liquidations_daily", "--exclude-resource-type", "unit_test",
+        dbt(root, "build", "--select", "+liquidations_daily", "fct_liquidations", "--exclude-resource-type", "unit_test",
             "--vars", f"{{run_date: '{POLLED_DAY.isoformat()}'}}", target=dbt_target)
         yield root, late
 

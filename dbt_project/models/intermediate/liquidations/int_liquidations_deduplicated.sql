@@ -9,10 +9,17 @@
 {{ config(materialized='incremental', incremental_strategy='replace_from', rebuild_inputs='int_liquidations_unioned',
           on_schema_change='fail') }}
 {% set window_ms = var('liquidation_match_window_ms', 2000) %}
-with valid as (
+-- the days to rebuild first, on their own: with the checks below in the same filter, DuckDB pushed them
+-- into every feed's view ahead of the day range and evaluated them over the whole history (2.3 s a run at
+-- a year, against 0.5 s)
+with since as materialized (
     select * from {{ ref('int_liquidations_unioned') }}
     where {{ rebuild_filter(ref('int_liquidations_unioned')) }}
-        and asset is not null
+),
+
+valid as (
+    select * from since
+    where asset is not null
         and liquidation_id is not null
         and side in ('long', 'short')
         and price > 0
