@@ -206,13 +206,13 @@ _HEAD = ["$.status", "$.body", "$.body_encoding", "$.fetched_at"]
 
 def _env_paths(work: Iterable[tuple[str, Dataset, list[Path]]]) -> list[str]:
     """The `env:` paths of every dataset of a read, in one list lifted from each landed line."""
-    return sorted({p for _, ds, files in work if files for p in _sources_of(ds)[1]})
+    return sorted({p for _, ds, _ in work for p in _sources_of(ds)[1]})
 
 
 def _read_landed(con: duckdb.DuckDBPyConnection, work: list[tuple[str, Dataset, list[Path]]]) -> list[str]:
-    """`_landed`: one row per landed response of the given (source, dataset, files): its envelope lifted,
-    `valid` (a 2xx answer whose body is JSON), and the records' place in the body (`x`) with its JSON type.
-    Returns the `env:` paths lifted into `_ev`, in their order."""
+    """`_landed`: one row per landed response of the given (source, dataset, files; at least one file): its
+    envelope lifted, `valid` (a 2xx answer whose body is JSON), and the records' place in the body (`x`)
+    with its JSON type. Returns the `env:` paths lifted into `_ev`, in their order."""
     pairs = [(str(p), source, ds.name) for source, ds, files in work for p in files]
     con.execute("CREATE OR REPLACE TEMP TABLE _files AS SELECT unnest(?::VARCHAR[]) AS _file, "
                 "unnest(?::VARCHAR[]) AS _source, unnest(?::VARCHAR[]) AS _dataset",
@@ -223,13 +223,10 @@ def _read_landed(con: duckdb.DuckDBPyConnection, work: list[tuple[str, Dataset, 
     specs = [(source, ds.name, ds.records.partition("[*]")[0], ds.envelope) for source, ds, _ in work]
     con.execute("CREATE OR REPLACE TEMP TABLE _specs AS SELECT unnest(?::VARCHAR[]) AS _source, "
                 "unnest(?::VARCHAR[]) AS _dataset, unnest(?::VARCHAR[]) AS rp, unnest(?::VARCHAR[]) AS envelope",
-                [list(col) for col in zip(*specs, strict=True)] if specs else [[], [], [], []])
+                [list(col) for col in zip(*specs, strict=True)])
     env_paths = _env_paths(work)
-    if pairs:
-        file_list = "[" + ", ".join(sql_str(f) for f in sorted({f for f, _, _ in pairs})) + "]"
-        lines = f"read_ndjson_objects({file_list}, filename = true, ignore_errors = true)"
-    else:
-        lines = "(SELECT NULL::VARCHAR AS filename, NULL::JSON AS json WHERE false)"
+    file_list = "[" + ", ".join(sql_str(f) for f in sorted({f for f, _, _ in pairs})) + "]"
+    lines = f"read_ndjson_objects({file_list}, filename = true, ignore_errors = true)"
     con.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _landed AS
         WITH v AS (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import duckdb
 import pytest
 
 from dwh.dbt import DBT_DIR, dbt_executable, with_project_vars
@@ -25,6 +24,7 @@ from tests.faults._pipeline import (
     scenario,
     warehouse,
 )
+from tests.support.integrity import table_hashes
 
 pytestmark = pytest.mark.slow
 
@@ -70,18 +70,8 @@ def test_day_run_twice(fault_sandbox, history, reference, day):
 
 
 def _raw_hashes(data) -> dict[str, str]:
-    """Every raw table's content, its landed-file paths taken relative to the landing zone (each scenario
-    has its own data directory over the same landed files)."""
-    with duckdb.connect(str(warehouse(data)), read_only=True) as con:
-        out = {}
-        for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall():
-            cols = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
-                                               "WHERE table_schema = 'raw' AND table_name = ?", [name]).fetchall()}
-            relative = ", ".join(f"regexp_replace({c}, '^.*/landing/', '') AS {c}" for c in ("_file", "file") if c in cols)
-            rows = f"SELECT * REPLACE ({relative}) FROM raw.{name}" if relative else f"SELECT * FROM raw.{name}"
-            out[name] = con.execute(f"SELECT coalesce(md5(string_agg(h, ',' ORDER BY h)), 'empty') FROM "
-                                    f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM ({rows}) AS t)").fetchone()[0]  # names from the catalog  # nosec B608
-        return out
+    # each scenario has its own data directory over the same landed files
+    return table_hashes(warehouse(data), "raw", landing_relative=True)
 
 
 def test_sources_loaded_side_by_side_store_what_one_at_a_time_stores(history, reference, monkeypatch):

@@ -6,8 +6,11 @@ from pathlib import Path
 import duckdb
 
 
-def table_hashes(db_path: Path | str, schema: str = "marts", exclude: tuple[str, ...] = ()) -> dict[str, str]:
-    """One order-independent hash per table: md5 over the sorted md5s of its rows."""
+def table_hashes(db_path: Path | str, schema: str = "marts", exclude: tuple[str, ...] = (),
+                 landing_relative: bool = False) -> dict[str, str]:
+    """One order-independent hash per table: md5 over the sorted md5s of its rows. `landing_relative`
+    takes the loader's landed-file columns (`_file`, `file`) relative to the landing zone, so warehouses
+    loaded from one landing zone through different data directories compare."""
     out: dict[str, str] = {}
     with duckdb.connect(str(db_path), read_only=True) as con:
         names = [r[0] for r in con.execute(
@@ -17,7 +20,12 @@ def table_hashes(db_path: Path | str, schema: str = "marts", exclude: tuple[str,
             if name in exclude:
                 continue
             relation = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+            cols = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                               "WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
+            relative = ", ".join(f"regexp_replace({c}, '^.*/landing/', '') AS {c}" for c in ("_file", "file")
+                                 if landing_relative and c in cols)
+            rows = f"(SELECT * REPLACE ({relative}) FROM {relation})" if relative else relation
             out[name] = con.execute(
                 f'SELECT coalesce(md5(string_agg(h, \',\' ORDER BY h)), \'empty\') FROM '
-                f'(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {relation} AS t)').fetchone()[0]  # quoted identifiers  # nosec B608
+                f'(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {rows} AS t)').fetchone()[0]  # quoted identifiers  # nosec B608
     return out
