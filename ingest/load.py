@@ -172,14 +172,16 @@ def _time_bound(ds: Dataset) -> str | None:
     same value of every field, this one included: a row the new rows replace lies between the new rows'
     min and max of it, and the DELETE may skip every row group outside that range (DuckDB's zone maps)
     instead of reading the whole key column. load_files checks the `|` per load (else the full scan); a
-    row already stored that held a `|` cannot share a `_key` with one that holds none (one more `|`)."""
+    row already stored that held a `|` cannot share a `_key` with one that holds none (one more `|`).
+
+    A key without such a field is bounded by the dataset's `fixed_time`, a time the venue documents as the
+    key's own (a trade's instant): the same key means the same record, so the same value of it."""
     by_name = {f.name: f for f in ds.fields}
-    if not all(by_name[k].required for k in ds.key):
-        return None
-    for k in ds.key:
-        if by_name[k].type.upper() in _SEPARATOR_FREE:
-            return k
-    return None
+    if all(by_name[k].required for k in ds.key):
+        for k in ds.key:
+            if by_name[k].type.upper() in _SEPARATOR_FREE:
+                return k
+    return ds.fixed_time
 
 
 def load_files(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset, day: dt.date,
@@ -375,7 +377,10 @@ def _counts(con: duckdb.DuckDBPyConnection, ds: Dataset) -> tuple[int, int, int,
         bounds = "NULL, NULL, 0"
     else:
         by_name = {f.name: f for f in ds.fields}
-        text_keys = [k for k in ds.key if by_name[k].type.upper() not in _SEPARATOR_FREE + ("DOUBLE",)]
+        # a key field bounds by the `_key` text itself, which a `|` inside a value can fool; a fixed time by
+        # the venue's word, whatever the key's text
+        text_keys = [] if bound not in ds.key else \
+            [k for k in ds.key if by_name[k].type.upper() not in _SEPARATOR_FREE + ("DOUBLE",)]
         has_separator = " OR ".join(f"contains(CAST({_ident(k)} AS VARCHAR), '|')" for k in text_keys) or "false"
         good = "FILTER (_reason = '')"
         bounds = (f"min({_ident(bound)}) {good}, max({_ident(bound)}) {good}, "

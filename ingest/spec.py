@@ -46,12 +46,27 @@ class Dataset:
     # provably cover (`covered_window`), so a day fetched too late is told apart from a quiet one.
     retention: dt.timedelta | None = None
     retention_doc: str = ""
+    # A required integer time the venue gives a key once and never changes (a trade's match time), by its
+    # documentation (`fixed_time_doc`: the page and what it says). When the key itself holds no time, it
+    # bounds the loader's key replacement to the new rows' range of it (ingest.load._time_bound), so a day's
+    # load reads the row groups of those times, not the whole key column. Should the venue ever send a key
+    # again with another time, the stored row survives beside the new one, and the raw table's `_key`
+    # uniqueness check (error severity, the whole table) fails the run.
+    fixed_time: str | None = None
+    fixed_time_doc: str = ""
 
     def __post_init__(self) -> None:
         names = {f.name for f in self.fields}
         missing = [k for k in self.key if k not in names]
         if missing:
             raise ValueError(f"dataset {self.name}: key fields {missing} are not among its fields")
+        if self.fixed_time is not None:
+            f = next((f for f in self.fields if f.name == self.fixed_time), None)
+            if f is None or not f.required or f.type.upper() not in ("BIGINT", "INTEGER", "DATE"):
+                raise ValueError(f"dataset {self.name}: fixed_time {self.fixed_time!r} must be a required "
+                                 "BIGINT, INTEGER or DATE field")
+            if not self.fixed_time_doc.startswith("https://"):
+                raise ValueError(f"dataset {self.name}: fixed_time needs the venue's page (fixed_time_doc)")
 
 
 def covered_window(day_start: dt.datetime, day_end: dt.datetime, first_request: dt.datetime,

@@ -71,10 +71,17 @@
 {% endmacro %}
 
 
-{# The model's filter: its rows from the rebuild's start day on (nothing on a full build). #}
-{% macro rebuild_filter(inputs, time_column='liquidated_at') -%}
+{# The model's filter: its rows from the rebuild's start day on (nothing on a full build).
+   `ms_column`: the same time as the venue's epoch milliseconds, passed through from the raw column. DuckDB
+   cannot invert epoch_ms(), so a filter on the time alone reads every raw row (0.5 s a run for the
+   liquidation feeds at a year); on the raw milliseconds it skips the row groups by their zone maps
+   (0.03 s). It only adds a condition every kept row meets, since ms = floor(time in ms) and start is a whole
+   day. #}
+{% macro rebuild_filter(inputs, time_column='liquidated_at', ms_column=none) -%}
     {%- set start = rebuild_from(inputs, time_column) -%}
-    {%- if start is not none %} {{ time_column }} >= cast('{{ start }}' as timestamp) {% else %} true {% endif -%}
+    {%- if start is not none %} {{ time_column }} >= cast('{{ start }}' as timestamp)
+        {%- if ms_column %} and {{ ms_column }} >= epoch_ms(cast('{{ start }}' as timestamp)){% endif %}
+    {%- else %} true {% endif -%}
 {%- endmacro %}
 
 

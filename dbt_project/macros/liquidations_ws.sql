@@ -61,6 +61,7 @@ select
     round(case when ct_val_ccy = 'USD' then sz * ct_val when ct_val_ccy = asset then sz * ct_val * bk_px end, 6)
         as notional_usd,
     {{ ms_to_ts('ts_ms') }} as liquidated_at,
+    cast(ts_ms as bigint) as liquidated_ms,
     '{{ channel }}' as channel
 from sized
 {% endmacro %}
@@ -96,6 +97,7 @@ select
     round(case when contains(instrument_name, '_') then amount else amount / price end, 10) as quantity,
     round(case when contains(instrument_name, '_') then amount * price else amount end, 6) as notional_usd,
     {{ ms_to_ts('timestamp_ms') }} as liquidated_at,
+    cast(timestamp_ms as bigint) as liquidated_ms,
     '{{ channel }}' as channel
 from sided
 {% endmacro %}

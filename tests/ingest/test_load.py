@@ -1,6 +1,7 @@
 """The loader: typed raw rows, idempotent reloads, overlapping pages, quarantine with reasons."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -161,7 +162,61 @@ def test_the_replacement_is_bounded_only_where_the_key_holds_a_time():
     liquidations = next(d for d in okx.DATASETS if d.name == "liquidations")
     trades = next(d for d in deribit.DATASETS if d.name == "future_trades")
     assert _time_bound(FUNDING) == "funding_time_ms" and _time_bound(liquidations) == "ts_ms"
-    assert _time_bound(trades) is None  # (currency, trade_id): no time in the key, the whole key column is read
+    # (currency, trade_id): no time in the key; a trade's documented instant bounds it (Dataset.fixed_time)
+    assert _time_bound(trades) == "timestamp_ms"
+    assert _time_bound(dataclasses.replace(trades, fixed_time=None, fixed_time_doc="")) is None  # the whole key column
+
+
+def trades_page(trades: list[tuple[str, int, float]]) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "result": {"has_more": False, "trades": [
+        {"trade_id": tid, "trade_seq": 1, "instrument_name": "BTC-PERPETUAL", "timestamp": ts, "price": price,
+         "amount": 10.0, "direction": "buy", "index_price": price} for tid, ts, price in trades]}}).encode()
+
+
+def test_a_trade_bounded_by_its_time_is_replaced_wherever_it_was_stored_and_a_moved_one_shows(con, tmp_path):
+    from ingest.venues import deribit
+
+    trades = next(d for d in deribit.DATASETS if d.name == "future_trades")
+
+    def load_trades(day, page, run):
+        Lander(tmp_path, "deribit", "future_trades", day, run).land(Exchange(
+            "GET", "http://x/api/v2/public/get_last_trades_by_currency_and_time", {"currency": "BTC"}, None, 200,
+            page, 1764000000.0 + (day - DAY).days, 0.01, 1))
+        return load_files(con, "deribit", trades, day, landed_files(tmp_path, "deribit", "future_trades", day))
+
+    day2, day3 = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    load_trades(DAY, trades_page([("1", 1000, 90.0), ("2", 2000, 91.0)]), "run1")
+    load_trades(day2, trades_page([("2", 2000, 92.0), ("3", 3000, 93.0)]), "run2")  # trade 2 sent again
+    stored = "SELECT trade_id, timestamp_ms, price, _date FROM raw.deribit__future_trades ORDER BY 1, 2"
+    assert con.execute(stored).fetchall() == [("1", 1000, 90.0, DAY), ("2", 2000, 92.0, day2), ("3", 3000, 93.0, day2)]
+    # a trade sent again at another time is outside the bound: both rows stay, and the raw table's `_key`
+    # uniqueness check (below) is what fails the run
+    load_trades(day3, trades_page([("1", 5000, 90.0)]), "run3")
+    assert con.execute("SELECT count(*) FROM raw.deribit__future_trades WHERE trade_id = '1'").fetchone()[0] == 2
+
+
+def test_every_key_bounded_by_a_fixed_time_is_checked_unique_over_the_whole_table():
+    from expectations.suite import load_suites
+    from ingest.venues import MODULES, datasets_for
+
+    suites = {s.name: s for s in load_suites()}
+    bounded = [f"raw.{s}__{ds.name}" for s in MODULES for ds in datasets_for(s) if ds.fixed_time]
+    assert bounded, "no dataset bounds its key replacement by a fixed time"
+    for table in bounded:
+        unique = [c for c in suites[table].checks if c.type == "expect_column_values_to_be_unique"
+                  and c.kwargs.get("column") == "_key"]
+        assert [(c.severity, c.scope) for c in unique] == [("error", "table")], table
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"fixed_time": "price"}, "must be a required BIGINT"), ({"fixed_time": "liquidation"}, "must be a required"),
+    ({"fixed_time_doc": ""}, "needs the venue's page")])
+def test_a_fixed_time_must_be_a_required_integer_with_its_page(change, message):
+    from ingest.venues import deribit
+
+    trades = next(d for d in deribit.DATASETS if d.name == "future_trades")
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(trades, **change)
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -27,6 +27,12 @@ TRADES_PAGE = 1000
 # before removal. Historical records: Persist indefinitely." Public trades older than that are served by
 # history.deribit.com (the source's `history_base_url`); without it the main host's day is all there is.
 TRADES_RETENTION = dt.timedelta(hours=24)
+# A trade's id and its time, as the method's result documents them; the docs do not say in words that a
+# trade's time never changes, but it is the time the trade happened: the loader bounds its key replacement
+# by it (Dataset.fixed_time), and the raw table's `_key` uniqueness check fails the run if it ever moves.
+TRADE_TIME_DOC = ("https://docs.deribit.com/api-reference/market-data/public-get_last_trades_by_currency_and_time: "
+                  "trade_id \"Unique (per currency) trade identifier\"; timestamp \"The timestamp of the trade "
+                  "(milliseconds since the UNIX epoch)\"")
 
 
 def fetch_future_trades(ctx: FetchContext) -> None:
@@ -82,6 +88,8 @@ FUTURE_TRADES = Dataset(
         Field("contracts", "$.contracts", "DOUBLE", required=False),
     ),
     key=("currency", "trade_id"),  # trade ids are unique per currency
+    fixed_time="timestamp_ms",
+    fixed_time_doc=TRADE_TIME_DOC,
     fetch=fetch_future_trades,
     description="Trades of the futures and perpetuals; the liquidation flag marks forced ones",
     retention=TRADES_RETENTION,  # of the main host; none on the history host (history_base_url)

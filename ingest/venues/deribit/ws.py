@@ -7,7 +7,7 @@ from typing import Any
 from ingest.config import SourceConfig
 from ingest.spec import Dataset, Field
 from ingest.stream.protocols import ACK, CONTROL, DATA, DATA_DATASET, REJECT, Protocol
-from ingest.venues.deribit.trades import TRADE_FIELDS, TRADE_ID
+from ingest.venues.deribit.trades import TRADE_FIELDS, TRADE_ID, TRADE_TIME_DOC
 
 _SUBSCRIBE_ID = 2
 
@@ -52,5 +52,7 @@ LIQUIDATIONS_WS = Dataset(
         Field("received_at", "env:$.received_at", "TIMESTAMPTZ"),
     ),
     key=("instrument_name", "trade_id"),
+    fixed_time="timestamp_ms",  # the channel's trades are the REST method's (the same fields, ids and times)
+    fixed_time_doc=TRADE_TIME_DOC,
     description="Trades of the futures channel; the liquidation flag marks forced ones",
 )

@@ -14,7 +14,7 @@
 -- a year, against 0.5 s)
 with since as materialized (
     select * from {{ ref('int_liquidations_unioned') }}
-    where {{ rebuild_filter(ref('int_liquidations_unioned')) }}
+    where {{ rebuild_filter(ref('int_liquidations_unioned'), ms_column='liquidated_ms') }}
 ),
 
 valid as (

@@ -11,6 +11,7 @@ select
     cast(quantity as double) as quantity,
     cast(notional_usd as double) as notional_usd,
     cast(liquidated_at as timestamp) as liquidated_at,
+    cast(liquidated_ms as bigint) as liquidated_ms,
     cast(channel as varchar) as channel
 from {{ ref(feed.model) }}
 {% if not loop.last %}union all{% endif %}

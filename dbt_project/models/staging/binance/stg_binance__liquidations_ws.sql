@@ -19,5 +19,6 @@ select
     filled_qty as quantity,
     round(filled_qty * fill_price, 6) as notional_usd,
     {{ ms_to_ts('trade_time_ms') }} as liquidated_at,
+    cast(trade_time_ms as bigint) as liquidated_ms,
     'websocket' as channel
 from priced

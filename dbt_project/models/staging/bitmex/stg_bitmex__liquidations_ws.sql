@@ -41,5 +41,6 @@ select
     round(coins, 10) as quantity,
     round(case when symbol = 'XBTUSD' then leaves_qty else coins * price end, 6) as notional_usd,
     received_ts as liquidated_at,
+    epoch_ms(received_ts) as liquidated_ms,
     'websocket' as channel
 from sized

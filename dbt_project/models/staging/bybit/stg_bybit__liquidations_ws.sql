@@ -10,5 +10,6 @@ select
     size as quantity,
     round(size * price, 6) as notional_usd,
     {{ ms_to_ts('time_ms') }} as liquidated_at,
+    cast(time_ms as bigint) as liquidated_ms,
     'websocket' as channel
 from {{ raw_or_empty('raw_streams', 'bybit__liquidations_ws') }}
