@@ -66,6 +66,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.load_log (
         source VARCHAR, dataset VARCHAR, date DATE, files INTEGER, responses INTEGER, records INTEGER,
         loaded INTEGER, quarantined INTEGER, PRIMARY KEY (source, dataset, date))""")
+    # which loads came after which (see _log_loads); older warehouses gain it in place, NULL for their rows
+    con.execute(f"ALTER TABLE {RAW_SCHEMA}.load_log ADD COLUMN IF NOT EXISTS load_seq BIGINT")
 
 
 def ensure_dataset_table(con: duckdb.DuckDBPyConnection, source: str, ds: Dataset,
@@ -402,11 +404,16 @@ def _literal(value: Any) -> str:
 def _log_loads(con: duckdb.DuckDBPyConnection, source: str, day: dt.date, stats: dict[str, dict[str, Any]]) -> None:
     if not stats:
         return
+    # `load_seq` orders the loads: above every number the log held when this load began, so a load after a
+    # dbt build is numbered above what that build saw (dbt_project/macros/incremental.sql rebuilds the days
+    # loaded since). Sources loading side by side may share a number; nothing needs them told apart.
+    seq = con.execute(f"SELECT coalesce(max(load_seq), 0) + 1 FROM {RAW_SCHEMA}.load_log").fetchone()[0]  # constant table  # nosec B608
     # one statement for the call's datasets: a statement each cost more than the rows
-    values = ", ".join(["(?, ?, ?::DATE, ?, ?, ?, ?, ?)"] * len(stats))
-    con.execute(f"INSERT OR REPLACE INTO {RAW_SCHEMA}.load_log VALUES {values}",
+    values = ", ".join(["(?, ?, ?::DATE, ?, ?, ?, ?, ?, ?)"] * len(stats))
+    con.execute(f"INSERT OR REPLACE INTO {RAW_SCHEMA}.load_log (source, dataset, date, files, responses, records, "
+                f"loaded, quarantined, load_seq) VALUES {values}",
                 [v for dataset, s in stats.items() for v in (source, dataset, day, s["files"], s["responses"],
-                                                              s["records"], s["loaded"], s["quarantined"])])  # constant table, bound values  # nosec B608
+                                                              s["records"], s["loaded"], s["quarantined"], seq)])  # constant table, bound values  # nosec B608
 
 
 def landed_files(root: Path, source: str, dataset: str, day: dt.date) -> list[Path]:

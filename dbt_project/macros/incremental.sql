@@ -13,6 +13,12 @@
   loads of E or E+1, so a load day L whose L or L-1 the table lacks (L-1 only within the table's range:
   nothing precedes the first day) means a rebuild from L-1; that start is never later than the first
   day the inputs hold and the table lacks, so the rebuild stays a full rebuild's equal.
+  Which days changed since the table was built comes from the loads' order (`load_seq`, raw.load_log):
+  after each build the model records the newest load it saw (post_hook record_rebuild_watermark, in
+  audit.rebuild_watermarks), and the next run rebuilds from the day before the first day loaded since,
+  whatever the table already holds of it: a source's day backfilled after other sources filled that day
+  (a venue that failed, loaded later) is rebuilt too, which "the days the table lacks" missed. A table
+  with no watermark yet (built before the load order existed) falls back to that rule once.
   `time_column` names the row's day (a date or a time); `inputs` the model the rows come from (config
   rebuild_inputs), whose raw tables (walked up the graph) give the load days.
 #}
@@ -25,11 +31,21 @@
     {% if not tables %}
         {{ exceptions.raise_compiler_error("rebuild_from: no raw table upstream of " ~ inputs.identifier) }}
     {% endif %}
+    {% set seen = rebuild_watermark() %}
+    {% set upstream %}source || '__' || dataset in ({% for t in tables %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %}){% endset %}
     {% set sql %}
+        {% if seen is not none %}
+        select least(
+            {% if run_date %}cast('{{ run_date }}' as date) - {{ lookback }},{% endif %}
+            (select cast(max({{ time_column }}) as date) from {{ this }}) - {{ lookback }},
+            (select min(date) - 1 from {{ source('raw', 'load_log') }}
+             where loaded > 0 and {{ upstream }} and coalesce(load_seq, 0) > {{ seen }})
+        )
+        {% else %}
         with mine as (select distinct cast({{ time_column }} as date) as day from {{ this }} where {{ time_column }} is not null),
              loads as (
                  select distinct date as day from {{ source('raw', 'load_log') }}
-                 where loaded > 0 and source || '__' || dataset in ({% for t in tables %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %})
+                 where loaded > 0 and {{ upstream }}
              )
         select least(
             {% if run_date %}cast('{{ run_date }}' as date) - {{ lookback }},{% endif %}
@@ -38,8 +54,36 @@
              where day not in (select day from mine)
                 or (day - 1 not in (select day from mine) and day - 1 >= (select min(day) from mine)))
         )
+        {% endif %}
     {% endset %}
     {{ return(run_query(sql).columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{# The newest load_seq this model's last build saw (audit.rebuild_watermarks), or none. #}
+{% macro rebuild_watermark() %}
+    {% if adapter.get_relation(database=this.database, schema='audit', identifier='rebuild_watermarks') is none %}
+        {{ return(none) }}
+    {% endif %}
+    {% set rows = run_query("select load_seq from audit.rebuild_watermarks where model = '" ~ this.identifier ~ "'").rows %}
+    {{ return(rows[0][0] if rows | length else none) }}
+{% endmacro %}
+
+
+{# post_hook of every replace_from model: the newest load it has seen, for its next run's start (above).
+   Inside the model's transaction, so a failed build records nothing; nothing loads while dbt holds the
+   warehouse, so every load seen by the build is at or below this number and every later one above. #}
+{% macro record_rebuild_watermark() %}
+    {%- if execute -%}
+    {%- set log_rel = source('raw', 'load_log') -%}
+    {%- set found = adapter.get_relation(database=log_rel.database, schema=log_rel.schema, identifier=log_rel.identifier) -%}
+    {%- if found is not none and 'load_seq' in (adapter.get_columns_in_relation(found) | map(attribute='name') | list) -%}
+        create schema if not exists audit;
+        create table if not exists audit.rebuild_watermarks (model varchar primary key, load_seq bigint);
+        insert or replace into audit.rebuild_watermarks
+        select '{{ this.identifier }}', coalesce(max(load_seq), 0) from {{ log_rel }}
+    {%- endif -%}
+    {%- endif -%}
 {% endmacro %}
 
 

@@ -117,6 +117,20 @@ def test_layers_run_one_way(built):
     assert marts and report == marts, sorted(marts ^ report)
 
 
+def test_every_replace_from_model_records_the_loads_it_has_seen(built):
+    """A replace_from model's next run rebuilds the days loaded since its last build (macros/incremental.sql):
+    that needs the newest load it saw, recorded by its post_hook, for every such model."""
+    _, _, manifest, db = built
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"
+              and n["config"].get("incremental_strategy") == "replace_from"}
+    assert len(models) >= 4, sorted(models)
+    for name, node in models.items():
+        assert any("record_rebuild_watermark()" in h["sql"] for h in node["config"]["post-hook"]), name
+    with duckdb.connect(str(db), read_only=True) as con:
+        recorded = dict(con.execute("SELECT model, load_seq FROM audit.rebuild_watermarks").fetchall())
+    assert recorded == dict.fromkeys(models, 0), recorded  # an empty raw layer: no load yet
+
+
 @pytest.mark.slow  # two more dbt builds
 def test_mart_check_results_keep_each_run_date_and_a_rerun_replaces_its_own(built):
     from dwh import pipeline

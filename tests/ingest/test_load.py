@@ -235,3 +235,17 @@ def test_a_source_whose_load_fails_is_rolled_back_and_the_others_still_load(con,
     tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall()}
     assert "okx__liq" not in tables, "the failed source's transaction left a table behind"
     assert con.execute("SELECT DISTINCT source FROM raw.load_log").fetchall() == [("bybit",)]
+
+
+def test_every_load_is_numbered_after_the_ones_before_it(con, tmp_path):
+    # raw.load_log.load_seq: a load's number is above every number the log held when it began, so dbt can
+    # tell the loads since its last build (dbt_project/macros/incremental.sql)
+    day2 = DAY + dt.timedelta(days=1)
+    land(Lander(tmp_path, "bybit", "funding_rates", DAY, "run1"), bybit_page([row(1)]))
+    land(Lander(tmp_path, "bybit", "funding_rates", day2, "run2"), bybit_page([row(2)]))
+    seqs = "SELECT date, load_seq FROM raw.load_log ORDER BY date"
+    load(con, tmp_path)
+    load_files(con, "bybit", FUNDING, day2, landed_files(tmp_path, "bybit", "funding_rates", day2))
+    assert con.execute(seqs).fetchall() == [(DAY, 1), (day2, 2)]
+    load(con, tmp_path)  # the first day again: the newest load
+    assert con.execute(seqs).fetchall() == [(DAY, 3), (day2, 2)]

@@ -7,10 +7,11 @@ import duckdb
 
 
 def table_hashes(db_path: Path | str, schema: str = "marts", exclude: tuple[str, ...] = (),
-                 landing_relative: bool = False) -> dict[str, str]:
+                 landing_relative: bool = False, exclude_columns: tuple[str, ...] = ()) -> dict[str, str]:
     """One order-independent hash per table: md5 over the sorted md5s of its rows. `landing_relative`
     takes the loader's landed-file columns (`_file`, `file`) relative to the landing zone, so warehouses
-    loaded from one landing zone through different data directories compare."""
+    loaded from one landing zone through different data directories compare; `exclude_columns` leaves
+    the named columns out wherever a table has them."""
     out: dict[str, str] = {}
     with duckdb.connect(str(db_path), read_only=True) as con:
         names = [r[0] for r in con.execute(
@@ -24,7 +25,9 @@ def table_hashes(db_path: Path | str, schema: str = "marts", exclude: tuple[str,
                                                "WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
             relative = ", ".join(f"regexp_replace({c}, '^.*/landing/', '') AS {c}" for c in ("_file", "file")
                                  if landing_relative and c in cols)
-            rows = f"(SELECT * REPLACE ({relative}) FROM {relation})" if relative else relation
+            dropped = ", ".join(f'"{c}"' for c in exclude_columns if c in cols)
+            rows = f"(SELECT *{f' EXCLUDE ({dropped})' if dropped else ''}{f' REPLACE ({relative})' if relative else ''} " \
+                   f"FROM {relation})" if relative or dropped else relation
             out[name] = con.execute(
                 f'SELECT coalesce(md5(string_agg(h, \',\' ORDER BY h)), \'empty\') FROM '
                 f'(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {rows} AS t)').fetchone()[0]  # quoted identifiers  # nosec B608

@@ -2,7 +2,7 @@
 -- day range (macros/incremental.sql), so the daily marts read a few thousand rows instead of every event
 -- on every run. The sums stay DECIMAL(38, 6), exact (macros/numbers.sql): a mart adding these rows up gets
 -- the very number it would get summing the events.
-{{ config(materialized='incremental', incremental_strategy='replace_from',
+{{ config(materialized='incremental', incremental_strategy='replace_from', post_hook='{{ record_rebuild_watermark() }}',
           rebuild_inputs='int_liquidations_deduplicated', rebuild_time_column='date', on_schema_change='fail') }}
 {% set start = rebuild_from(ref('int_liquidations_deduplicated'), 'date') %}
 select

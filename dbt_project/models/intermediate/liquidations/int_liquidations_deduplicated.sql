@@ -6,7 +6,7 @@
 -- one to one: a websocket row is matched to the nearest REST row that has it as its own nearest, so
 -- two genuine identical liquidations a moment apart are not folded into one.
 -- Incremental by day range (macros/incremental.sql): a daily run redoes the last days only, not the year.
-{{ config(materialized='incremental', incremental_strategy='replace_from', rebuild_inputs='int_liquidations_unioned',
+{{ config(materialized='incremental', incremental_strategy='replace_from', post_hook='{{ record_rebuild_watermark() }}', rebuild_inputs='int_liquidations_unioned',
           on_schema_change='fail') }}
 {% set window_ms = var('liquidation_match_window_ms', 2000) %}
 -- the days to rebuild first, on their own: with the checks below in the same filter, DuckDB pushed them

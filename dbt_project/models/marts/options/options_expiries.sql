@@ -2,7 +2,7 @@
 -- close index, put/call ratio and max pain (macros/markets.sql, option_chain_summary).
 -- Incremental by snapshot day (macros/incremental.sql): max pain pairs every strike of an expiry with every
 -- other, so a rebuild of the year costs the year; a daily run redoes the last days only.
-{{ config(materialized='incremental', incremental_strategy='replace_from', rebuild_inputs='int_options_unioned',
+{{ config(materialized='incremental', incremental_strategy='replace_from', post_hook='{{ record_rebuild_watermark() }}', rebuild_inputs='int_options_unioned',
           rebuild_time_column='snapshot_date', on_schema_change='fail') }}
 {% set chain %}(select * from {{ ref('int_options_unioned') }} where {{ rebuild_filter(ref('int_options_unioned'), 'snapshot_date') }}){% endset %}
 with summary as (

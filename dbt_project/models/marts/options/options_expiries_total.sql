@@ -2,7 +2,7 @@
 -- chain (the same strike listed on several venues counts once, with their interest added).
 -- is_next_expiry marks the first expiry after the snapshot's close.
 -- Incremental by snapshot day, as options_expiries.
-{{ config(materialized='incremental', incremental_strategy='replace_from', rebuild_inputs='int_options_unioned',
+{{ config(materialized='incremental', incremental_strategy='replace_from', post_hook='{{ record_rebuild_watermark() }}', rebuild_inputs='int_options_unioned',
           rebuild_time_column='snapshot_date', on_schema_change='fail') }}
 {% set chain %}(select * from {{ ref('int_options_unioned') }} where {{ rebuild_filter(ref('int_options_unioned'), 'snapshot_date') }}){% endset %}
 with summary as (
