@@ -15,7 +15,7 @@
   day the inputs hold and the table lacks, so the rebuild stays a full rebuild's equal.
   Which days changed since the table was built comes from the loads' order (`load_seq`, raw.load_log):
   after each build the model records the newest load it saw (post_hook record_rebuild_watermark, in
-  audit.rebuild_watermarks), and the next run rebuilds from the day before the first day loaded since,
+  build_state.rebuild_watermarks), and the next run rebuilds from the day before the first day loaded since,
   whatever the table already holds of it: a source's day backfilled after other sources filled that day
   (a venue that failed, loaded later) is rebuilt too, which "the days the table lacks" missed. A table
   with no watermark yet (built before the load order existed) falls back to that rule once.
@@ -60,12 +60,12 @@
 {% endmacro %}
 
 
-{# The newest load_seq this model's last build saw (audit.rebuild_watermarks), or none. #}
+{# The newest load_seq this model's last build saw (build_state.rebuild_watermarks), or none. #}
 {% macro rebuild_watermark() %}
-    {% if adapter.get_relation(database=this.database, schema='audit', identifier='rebuild_watermarks') is none %}
+    {% if adapter.get_relation(database=this.database, schema='build_state', identifier='rebuild_watermarks') is none %}
         {{ return(none) }}
     {% endif %}
-    {% set rows = run_query("select load_seq from audit.rebuild_watermarks where model = '" ~ this.identifier ~ "'").rows %}
+    {% set rows = run_query("select load_seq from build_state.rebuild_watermarks where model = '" ~ this.identifier ~ "'").rows %}
     {{ return(rows[0][0] if rows | length else none) }}
 {% endmacro %}
 
@@ -78,9 +78,9 @@
     {%- set log_rel = source('raw', 'load_log') -%}
     {%- set found = adapter.get_relation(database=log_rel.database, schema=log_rel.schema, identifier=log_rel.identifier) -%}
     {%- if found is not none and 'load_seq' in (adapter.get_columns_in_relation(found) | map(attribute='name') | list) -%}
-        create schema if not exists audit;
-        create table if not exists audit.rebuild_watermarks (model varchar primary key, load_seq bigint);
-        insert or replace into audit.rebuild_watermarks
+        create schema if not exists build_state;
+        create table if not exists build_state.rebuild_watermarks (model varchar primary key, load_seq bigint);
+        insert or replace into build_state.rebuild_watermarks
         select '{{ this.identifier }}', coalesce(max(load_seq), 0) from {{ log_rel }}
     {%- endif -%}
     {%- endif -%}

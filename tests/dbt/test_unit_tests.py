@@ -127,7 +127,7 @@ def test_every_replace_from_model_records_the_loads_it_has_seen(built):
     for name, node in models.items():
         assert any("record_rebuild_watermark()" in h["sql"] for h in node["config"]["post-hook"]), name
     with duckdb.connect(str(db), read_only=True) as con:
-        recorded = dict(con.execute("SELECT model, load_seq FROM audit.rebuild_watermarks").fetchall())
+        recorded = dict(con.execute("SELECT model, load_seq FROM build_state.rebuild_watermarks").fetchall())
     assert recorded == dict.fromkeys(models, 0), recorded  # an empty raw layer: no load yet
 
 
