@@ -1,24 +1,21 @@
 {#
   Tables rebuilt by day range (incremental_strategy='replace_from'): events (liquidations) and daily
   snapshots (option chains). A run rebuilds every row from a start day on: the earliest of run_date -
-  lookback, the table's newest day - lookback, and the first day the inputs may hold that the table has
-  not (a backfill, a catch-up after days without a build). The model selects its rows from that day on;
-  the strategy deletes the table's rows from the same day and inserts the new ones, in one transaction.
-  A load touches its day D and the tail of D-1 (pages reaching back past midnight), and lookback (var
-  rebuild_lookback_days, default 2) covers both, so the table equals a full rebuild; `dbt build
-  --full-refresh` rebuilds everything.
-  The days the inputs may hold come from raw.load_log, not from the inputs: reading the inputs' days
-  meant evaluating their views over the whole history twice a run (0.8 s a scan for the option chains at
-  a year), and the loader logs every day it loaded rows for each raw table. Rows of day E arrive in the
-  loads of E or E+1, so a load day L whose L or L-1 the table lacks (L-1 only within the table's range:
-  nothing precedes the first day) means a rebuild from L-1; that start is never later than the first
-  day the inputs hold and the table lacks, so the rebuild stays a full rebuild's equal.
-  Which days changed since the table was built comes from the loads' order (`load_seq`, raw.load_log):
-  after each build the model records the newest load it saw (post_hook record_rebuild_watermark, in
-  build_state.rebuild_watermarks), and the next run rebuilds from the day before the first day loaded since,
-  whatever the table already holds of it: a source's day backfilled after other sources filled that day
-  (a venue that failed, loaded later) is rebuilt too, which "the days the table lacks" missed. A table
-  with no watermark yet (built before the load order existed) falls back to that rule once.
+  lookback, the table's newest day - lookback, and the day before the first day loaded since the table was
+  last built (a backfill, a catch-up after days without a build, a venue's day loaded after the others').
+  The model selects its rows from that day on; the strategy deletes the table's rows from the same day and
+  inserts the new ones, in one transaction. A load touches its day D and the tail of D-1 (pages reaching
+  back past midnight), and lookback (var rebuild_lookback_days, default 2) covers both, so the table equals
+  a full rebuild; `dbt build --full-refresh` rebuilds everything.
+  The days loaded since come from raw.load_log, not from the inputs (reading the inputs' days meant
+  evaluating their views over the whole history twice a run: 0.8 s a scan for the option chains at a
+  year). The loader numbers its loads in order (`load_seq`) and after each build the model records the
+  newest load it saw (post_hook record_rebuild_watermark, into build_state.rebuild_watermarks). Rows of
+  day E arrive in the loads of E or E+1, so a load of day L since the last build means a rebuild from
+  L-1, whatever the table already holds of L: a venue backfilled into a day the others filled is rebuilt
+  too. A table with no watermark yet (built before the load order existed) falls back, once, to the
+  rule that came before, which only saw days the table lacked: a load day L whose L or L-1 the table
+  lacks (L-1 only within the table's range: nothing precedes the first day) means a rebuild from L-1.
   `time_column` names the row's day (a date or a time); `inputs` the model the rows come from (config
   rebuild_inputs), whose raw tables (walked up the graph) give the load days.
 #}
