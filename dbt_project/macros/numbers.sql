@@ -16,5 +16,11 @@
   incremental build, parallel threads), and then its rounding can flip.
 #}
 {% macro exact_sum(x, scale=6, filter=none) -%}
-    cast(sum(cast({{ x }} as decimal(38, {{ scale }}))){% if filter %} filter (where {{ filter }}){% endif %} as double)
+    cast({{ exact_decimal_sum(x, scale, filter) }} as double)
+{%- endmacro %}
+
+
+{# The same sum left DECIMAL(38, scale): for a table of partial sums that a mart adds up later, exactly. #}
+{% macro exact_decimal_sum(x, scale=6, filter=none) -%}
+    sum(cast({{ x }} as decimal(38, {{ scale }}))){% if filter %} filter (where {{ filter }}){% endif %}
 {%- endmacro %}

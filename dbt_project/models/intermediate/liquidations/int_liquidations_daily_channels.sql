@@ -10,9 +10,9 @@ select
     asset,
     exchange,
     channel,
-    sum(cast(notional_usd as decimal(38, 6))) filter (where side = 'long') as long_usd,
-    sum(cast(notional_usd as decimal(38, 6))) filter (where side = 'short') as short_usd,
-    sum(cast(notional_usd as decimal(38, 6))) as total_usd,
+    {{ exact_decimal_sum('notional_usd', filter="side = 'long'") }} as long_usd,
+    {{ exact_decimal_sum('notional_usd', filter="side = 'short'") }} as short_usd,
+    {{ exact_decimal_sum('notional_usd') }} as total_usd,
     count(*) as events
 from {{ ref('int_liquidations_deduplicated') }}
 {% if start is not none %}where liquidated_at >= cast('{{ start }}' as timestamp){% endif %}
