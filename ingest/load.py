@@ -78,13 +78,30 @@ def ensure_dataset_table(con: duckdb.DuckDBPyConnection, source: str, ds: Datase
     existing = (columns if columns is not None else _raw_columns(con)).get(f"{source}__{ds.name}")
     if existing is None:
         cols = ", ".join(f"{_ident(f.name)} {_type(f.type)}" for f in ds.fields)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols}, _key VARCHAR, _record JSON, _date DATE, "
+        record = "_record JSON USING COMPRESSION zstd" if _zstd_available(con) else "_record JSON"
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols}, _key VARCHAR, {record}, _date DATE, "
                     f"_file VARCHAR, _fetched_at TIMESTAMPTZ)")
         return name
     for f in ds.fields:  # a field added to the spec later: widen the table instead of failing
         if f.name not in existing:
             con.execute(f"ALTER TABLE {name} ADD COLUMN {_ident(f.name)} {_type(f.type)}")
     return name
+
+
+# `_record`, the record as landed, is most of a raw table's bytes (2/3 of the warehouse at 60 days of the
+# bench) and is read only to rebuild or inspect. Stored with zstd rather than the FSST DuckDB picks for text,
+# the warehouse was 42 % smaller (372 vs 646 MB) and a day's load and checkpoint 19 % shorter (1.16 vs
+# 1.43 s a day), measured on the bench's first 60 days; reading it back stays a plain column read.
+# DuckDB writes zstd text only into files of storage version v1.2.0 or later (it refuses the column in an
+# older file, and inside the load's transaction a refused statement aborts the source): an older warehouse
+# keeps DuckDB's default for tables it creates.
+_ZSTD_SINCE = (1, 2, 0)
+
+
+def _zstd_available(con: duckdb.DuckDBPyConnection) -> bool:
+    tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    found = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)\+?", ((tags or [{}])[0] or {}).get("storage_version", ""))
+    return found is not None and tuple(int(g) for g in found.groups()) >= _ZSTD_SINCE
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:

@@ -249,3 +249,22 @@ def test_every_load_is_numbered_after_the_ones_before_it(con, tmp_path):
     assert con.execute(seqs).fetchall() == [(DAY, 1), (day2, 2)]
     load(con, tmp_path)  # the first day again: the newest load
     assert con.execute(seqs).fetchall() == [(DAY, 3), (day2, 2)]
+
+
+@pytest.mark.parametrize(("storage", "compression"), [(None, "ZSTD"), ("v1.0.0", None)])
+def test_the_landed_record_is_stored_with_zstd_where_the_file_can_hold_it(tmp_path, storage, compression):
+    # a warehouse file of an older storage version refuses zstd text: it loads the same, DuckDB's default kept
+    lander = Lander(tmp_path, "bybit", "funding_rates", DAY, "run1")
+    page = [row(1763942400000 + i * 28800000, f"0.000{i % 9}") for i in range(3000)]
+    land(lander, bybit_page(page))
+    c = duckdb.connect()
+    c.execute(f"ATTACH '{tmp_path / 'w.duckdb'}' AS w" + (f" (STORAGE_VERSION '{storage}')" if storage else ""))
+    c.execute("USE w")
+    ensure_tables(c)
+    assert load(c, tmp_path)["loaded"] == 3000
+    c.execute("CHECKPOINT w")
+    used = {m for (m,) in c.execute("SELECT DISTINCT compression FROM pragma_storage_info('raw.bybit__funding_rates') "
+                                    "WHERE column_name = '_record' AND compression <> 'Constant'").fetchall()}
+    assert (compression in used) if compression else used and "ZSTD" not in used
+    assert c.execute("SELECT count(*) FROM raw.bybit__funding_rates WHERE _record->>'$.symbol' = 'BTCUSDT'").fetchone()[0] == 3000
+    c.close()
