@@ -3,7 +3,8 @@
 Parsing runs inside DuckDB (`read_ndjson_objects` and JSON-path extraction): it is an order of
 magnitude faster than json.loads and keeps key case (Binance sends both `s` and `S`).
 Each raw table `raw.<source>__<dataset>` holds the typed fields of its Dataset spec plus
-`_key` (natural key), `_record` (the record as landed), `_date`, `_file` and `_fetched_at`.
+`_key` (natural key), `_record` (the record as landed, zstd where the file allows; see _zstd_available),
+`_date`, `_file` and `_fetched_at`.
 A record that cannot be read goes to `raw.quarantine` with the reason and its file and index.
 """
 from __future__ import annotations
