@@ -53,38 +53,77 @@ def test_each_liquidation_once_across_channels(demo_db):
     assert demo_db.execute("SELECT count(*) FROM intermediate.int_liquidations_rejected").fetchone()[0] == 0
 
 
+# BitMEX's ETHUSD is a quanto: its USD needs XBT/USD, which the staging model borrows from the nearest XBTUSD
+# liquidation by the collector's receipt time (BitMEX rows carry no time). The demo replays a day in 1.5 s
+# (57,600 x), so a message read 50 ms late is stamped 48 simulated minutes late, and a loaded machine stamps a
+# burst at its window's end (one CI run: median 51 min, at most 2.9 h): which XBT price is borrowed then
+# depends on the machine, not on the product, and on the squeeze day's moving price that moved BitMEX's ETH
+# USD 1.4 % off the market. Every other flow is the market's own to 1e-3; BitMEX ETH is held to the prices
+# the conversion can borrow.
+def _exact(venue: str, asset: str) -> bool:
+    return (venue, asset) != ("bitmex", "ETH")
+
+
+def _bitmex_eth_bounds(day: dt.date) -> tuple[float, float]:
+    """The least and most BitMEX ETH USD of `day`: each event's contracts x 1e-6 x its ETH price, times the
+    lowest or highest XBTUSD liquidation price the conversion can borrow (the day's, or the day before's
+    for an event that precedes the day's first)."""
+    from sandbox.market import Market, liquidations
+    from sandbox.streams.bitmex import QUANTO_XBT_PER_USD, contracts
+
+    market = Market(7)
+    xbt = [e.price for d in (day - dt.timedelta(days=1), day) for e in liquidations(7, "bitmex", "BTC", d)]
+    base = sum(contracts(market, e) * QUANTO_XBT_PER_USD * e.price for e in liquidations(7, "bitmex", "ETH", day))
+    return base * min(xbt), base * max(xbt)
+
+
+def _check_venues(demo_db, day: dt.date, asset: str | None = None) -> None:
+    from sandbox.market import liquidations
+
+    assets = [asset] if asset else ["BTC", "ETH"]
+    got = {(v, a): (total, long, n) for v, a, total, long, n in demo_db.execute("""
+        SELECT exchange, asset, total_usd, long_usd, events FROM marts.liquidations_daily_by_exchange
+        WHERE date = ?""", [day]).fetchall()}
+    for venue in sorted(VENUES):
+        for a in assets:
+            events = liquidations(7, venue, a, day)
+            total, long, n = got[(venue, a)]
+            assert n == len(events), (day, venue, a)
+            if _exact(venue, a):
+                # Deribit prints whole USD contracts: dollars round per trade, far below 1e-3 of a day
+                assert total == pytest.approx(sum(e.usd for e in events), rel=1e-3), (day, venue, a)
+                assert long == pytest.approx(sum(e.usd for e in events if e.side == "long"), rel=1e-3, abs=1.0), \
+                    (day, venue, a)
+            else:
+                low, high = _bitmex_eth_bounds(day)
+                assert low <= total <= high, (day, venue, a, low, total, high)
+                assert (long > 0) == any(e.side == "long" for e in events), (day, venue, a)
+
+
 def test_totals_match_the_simulated_market(demo_db):
-    """The squeeze day's USD per venue and its long share, against the market that generated them."""
+    """The squeeze day's USD per venue and asset, and its long share, against the market that generated them."""
     from sandbox.market import liquidation_summary
 
+    _check_venues(demo_db, SQUEEZE)
     truth = liquidation_summary(7, SQUEEZE)
-    got = dict(demo_db.execute("""SELECT exchange, sum(total_usd) FROM marts.liquidations_daily_by_exchange
-                                  WHERE date = ? GROUP BY exchange""", [SQUEEZE]).fetchall())
-    # Deribit prints whole USD contracts (dollars round per trade); BitMEX's ETHUSD quanto contracts turn into
-    # coins through an XBT/USD price taken from the nearest XBTUSD liquidation, close but not the market's own
-    tolerance = {"bitmex": 1e-2}
-    for venue, usd in truth["by_venue"].items():
-        assert got[venue] == pytest.approx(usd, rel=tolerance.get(venue, 1e-3)), venue
     long_usd, total = demo_db.execute("""SELECT sum(long_usd), sum(total_usd) FROM marts.liquidations_daily
                                          WHERE date = ?""", [SQUEEZE]).fetchone()
+    # BitMEX ETH is 4 % of the day: even at its bounds the long share moves by less than 2e-3
     assert long_usd / total == pytest.approx(truth["long_share"], abs=2e-3)
 
 
 def test_every_days_total_and_long_ratio_are_the_markets(demo_db):
-    """Each asset's day across the five venues against the market's own events: USD liquidated and the long
-    share of it. BitMEX carries 8 % of the flow and converts within 1 % (above): under 1e-3 of the day;
-    Deribit's whole-dollar contracts are far below that."""
-    from sandbox.market import liquidations
-
-    rows = demo_db.execute("""SELECT date, asset, total_usd, long_ratio FROM marts.liquidations_daily
+    """Each asset's day, venue by venue, against the market's own events (BitMEX ETH within the prices its
+    conversion can borrow), and the day's long ratio from those same figures."""
+    rows = demo_db.execute("""SELECT date, asset, total_usd, long_usd, long_ratio FROM marts.liquidations_daily
                               WHERE date BETWEEN ? AND ?""", [DEMO_START, DEMO_END]).fetchall()
     assert len(rows) == 2 * len(DAYS)
-    for day, asset, total, ratio in rows:
-        events = [e for venue in sorted(VENUES) for e in liquidations(7, venue, asset, day)]
-        usd = sum(e.usd for e in events)
-        longs = sum(e.usd for e in events if e.side == "long")
-        assert total == pytest.approx(usd, rel=1e-3), (day, asset)
-        assert ratio == pytest.approx(longs / usd, abs=1e-3), (day, asset)
+    for day, asset, total, long, ratio in rows:
+        _check_venues(demo_db, day, asset)
+        venues = demo_db.execute("""SELECT sum(total_usd), sum(long_usd) FROM marts.liquidations_daily_by_exchange
+                                    WHERE date = ? AND asset = ?""", [day, asset]).fetchone()
+        assert (total, long) == pytest.approx(venues, rel=1e-9), (day, asset)
+        assert ratio == pytest.approx(long / total, abs=1e-9), (day, asset)
 
 
 def test_the_long_squeeze_stands_out(demo_db):
