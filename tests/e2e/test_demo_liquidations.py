@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from sandbox.harness.demo import DEMO_END, DEMO_START
+from tests.e2e.bitmex_quanto import bitmex_eth_bounds, exact
 
 pytestmark = pytest.mark.slow
 VENUES = {"binance", "bybit", "okx", "deribit", "bitmex"}
@@ -53,30 +54,6 @@ def test_each_liquidation_once_across_channels(demo_db):
     assert demo_db.execute("SELECT count(*) FROM intermediate.int_liquidations_rejected").fetchone()[0] == 0
 
 
-# BitMEX's ETHUSD is a quanto: its USD needs XBT/USD, which the staging model borrows from the nearest XBTUSD
-# liquidation by the collector's receipt time (BitMEX rows carry no time). The demo replays a day in 1.5 s
-# (57,600 x), so a message read 50 ms late is stamped 48 simulated minutes late, and a loaded machine stamps a
-# burst at its window's end (one CI run: median 51 min, at most 2.9 h): which XBT price is borrowed then
-# depends on the machine, not on the product, and on the squeeze day's moving price that moved BitMEX's ETH
-# USD 1.4 % off the market. Every other flow is the market's own to 1e-3; BitMEX ETH is held to the prices
-# the conversion can borrow.
-def _exact(venue: str, asset: str) -> bool:
-    return (venue, asset) != ("bitmex", "ETH")
-
-
-def _bitmex_eth_bounds(day: dt.date) -> tuple[float, float]:
-    """The least and most BitMEX ETH USD of `day`: each event's contracts x 1e-6 x its ETH price, times the
-    lowest or highest XBTUSD liquidation price the conversion can borrow (the day's, or the day before's
-    for an event that precedes the day's first)."""
-    from sandbox.market import Market, liquidations
-    from sandbox.streams.bitmex import QUANTO_XBT_PER_USD, contracts
-
-    market = Market(7)
-    xbt = [e.price for d in (day - dt.timedelta(days=1), day) for e in liquidations(7, "bitmex", "BTC", d)]
-    base = sum(contracts(market, e) * QUANTO_XBT_PER_USD * e.price for e in liquidations(7, "bitmex", "ETH", day))
-    return base * min(xbt), base * max(xbt)
-
-
 def _check_venues(demo_db, day: dt.date, asset: str | None = None) -> None:
     from sandbox.market import liquidations
 
@@ -89,13 +66,13 @@ def _check_venues(demo_db, day: dt.date, asset: str | None = None) -> None:
             events = liquidations(7, venue, a, day)
             total, long, n = got[(venue, a)]
             assert n == len(events), (day, venue, a)
-            if _exact(venue, a):
+            if exact(venue, a):
                 # Deribit prints whole USD contracts: dollars round per trade, far below 1e-3 of a day
                 assert total == pytest.approx(sum(e.usd for e in events), rel=1e-3), (day, venue, a)
                 assert long == pytest.approx(sum(e.usd for e in events if e.side == "long"), rel=1e-3, abs=1.0), \
                     (day, venue, a)
             else:
-                low, high = _bitmex_eth_bounds(day)
+                low, high = bitmex_eth_bounds(day)
                 assert low <= total <= high, (day, venue, a, low, total, high)
                 assert (long > 0) == any(e.side == "long" for e in events), (day, venue, a)
 
