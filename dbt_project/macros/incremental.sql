@@ -31,27 +31,25 @@
     {% set seen = rebuild_watermark() %}
     {% set upstream %}source || '__' || dataset in ({% for t in tables %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %}){% endset %}
     {% set sql %}
-        {% if seen is not none %}
-        select least(
-            {% if run_date %}cast('{{ run_date }}' as date) - {{ lookback }},{% endif %}
-            (select cast(max({{ time_column }}) as date) from {{ this }}) - {{ lookback }},
-            (select min(date) - 1 from {{ source('raw', 'load_log') }}
-             where loaded > 0 and {{ upstream }} and coalesce(load_seq, 0) > {{ seen }})
-        )
-        {% else %}
+        {% if seen is none %}
         with mine as (select distinct cast({{ time_column }} as date) as day from {{ this }} where {{ time_column }} is not null),
              loads as (
                  select distinct date as day from {{ source('raw', 'load_log') }}
                  where loaded > 0 and {{ upstream }}
              )
+        {% endif %}
         select least(
             {% if run_date %}cast('{{ run_date }}' as date) - {{ lookback }},{% endif %}
-            (select max(day) from mine) - {{ lookback }},
+            (select cast(max({{ time_column }}) as date) from {{ this }}) - {{ lookback }},
+            {% if seen is not none %}
+            (select min(date) - 1 from {{ source('raw', 'load_log') }}
+             where loaded > 0 and {{ upstream }} and coalesce(load_seq, 0) > {{ seen }})
+            {% else %}
             (select min(day) - 1 from loads
              where day not in (select day from mine)
                 or (day - 1 not in (select day from mine) and day - 1 >= (select min(day) from mine)))
+            {% endif %}
         )
-        {% endif %}
     {% endset %}
     {{ return(run_query(sql).columns[0].values()[0]) }}
 {% endmacro %}

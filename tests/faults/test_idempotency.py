@@ -87,14 +87,22 @@ def test_sources_loaded_side_by_side_store_what_one_at_a_time_stores(history, re
     assert not _diff(got, want), f"raw tables differ between one and two loading workers: {_diff(got, want)}"
 
 
-def test_a_day_loaded_later_is_rebuilt_by_a_build_for_another_day(history, reference):
+@pytest.mark.parametrize("watermarks", ["kept", "predating"])
+def test_a_day_loaded_later_is_rebuilt_by_a_build_for_another_day(history, reference, watermarks):
     """A backfill: the middle day is loaded after the last day was built, and the next build names the last
     day (not the backfilled one). With no lookback the rebuild must start from the load log's days
     (macros/incremental.sql): the option chains, a snapshot per day with no tail in the next day's load,
-    must then hold all three days as the in-order build does."""
-    data = scenario(reference["base"], "hole-filled-later", history["landing"])
+    must then hold all three days as the in-order build does. `predating`: the first build's warehouse as
+    one made before loads were numbered (no watermark, no load_seq), which the fallback rule rebuilds."""
+    import duckdb
+
+    data = scenario(reference["base"], f"hole-filled-later-{watermarks}", history["landing"])
     lookback_0 = [*DBT_BUILD, "--select", "+options_expiries", "+options_expiries_total"]
     for days in ([DAYS[0], DAYS[2]], [DAYS[1]]):
+        if days == [DAYS[1]] and watermarks == "predating":
+            with duckdb.connect(str(warehouse(data))) as con:
+                con.execute("DROP TABLE build_state.rebuild_watermarks")
+                con.execute("UPDATE raw.load_log SET load_seq = NULL")
         load(data, history["sources"], days)
         run([dbt_executable(), *with_project_vars([*lookback_0, "--vars", json.dumps(
             {"run_date": DAYS[2].isoformat(), "rebuild_lookback_days": 0})]), "--project-dir", str(DBT_DIR),
