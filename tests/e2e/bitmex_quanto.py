@@ -20,14 +20,15 @@ def exact(venue: str, asset: str) -> bool:
     return (venue, asset) != ("bitmex", "ETH")
 
 
-def bitmex_eth_bounds(day: dt.date) -> tuple[float, float]:
-    """The least and most BitMEX ETH USD of `day`: each event's contracts x 1e-6 x its ETH price, times the
-    lowest or highest XBTUSD liquidation price the conversion can borrow (the day's, or the day before's
-    for an event that precedes the day's first)."""
+def bitmex_eth_bounds(day: dt.date, side: str | None = None) -> tuple[float, float]:
+    """The least and most BitMEX ETH USD of `day` (of its `side`'s events, 'long' or 'short', if given): each
+    event's contracts x 1e-6 x its ETH price, times the lowest or highest XBTUSD liquidation price the
+    conversion can borrow (the day's, or the day before's for an event that precedes the day's first)."""
     from sandbox.market import Market, liquidations
     from sandbox.streams.bitmex import QUANTO_XBT_PER_USD, contracts
 
     market = Market(SEED)
     xbt = [e.price for d in (day - dt.timedelta(days=1), day) for e in liquidations(SEED, "bitmex", "BTC", d)]
-    base = sum(contracts(market, e) * QUANTO_XBT_PER_USD * e.price for e in liquidations(SEED, "bitmex", "ETH", day))
+    base = sum(contracts(market, e) * QUANTO_XBT_PER_USD * e.price for e in liquidations(SEED, "bitmex", "ETH", day)
+               if side is None or e.side == side)
     return base * min(xbt), base * max(xbt)

@@ -74,7 +74,8 @@ def _check_venues(demo_db, day: dt.date, asset: str | None = None) -> None:
             else:
                 low, high = bitmex_eth_bounds(day)
                 assert low <= total <= high, (day, venue, a, low, total, high)
-                assert (long > 0) == any(e.side == "long" for e in events), (day, venue, a)
+                low, high = bitmex_eth_bounds(day, "long")
+                assert low <= long <= high, (day, venue, a, low, long, high)
 
 
 def test_totals_match_the_simulated_market(demo_db):

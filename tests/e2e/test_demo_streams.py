@@ -38,6 +38,8 @@ def test_every_demo_day_has_the_streamed_liquidations(demo_db, venue):
             else:  # the quanto, priced through the XBTUSD liquidation its receipt time finds (tests/e2e/bitmex_quanto.py)
                 low, high = bitmex_eth_bounds(day)
                 assert low <= usd <= high, (venue, asset, day, low, usd, high)
+                low, high = bitmex_eth_bounds(day, "long")
+                assert low <= longs <= high, (venue, asset, day, low, longs, high)
 
 
 def test_squeeze_day_is_mostly_longs_on_every_stream(demo_db):
